@@ -1,0 +1,39 @@
+namespace BtfConvert.Core.IO;
+
+/// <summary>
+/// Resolves locations (local paths, s3:// URIs) to sources and sinks. Core ships the local implementation;
+/// BtfConvert.Aws adds S3. The CLI composes them with <see cref="StorageRouter"/>.
+/// </summary>
+public interface IStorage
+{
+    /// <summary>True if this storage understands <paramref name="location"/> (e.g. starts with s3://).</summary>
+    bool CanHandle(string location);
+
+    Task<IByteSource> OpenReadAsync(string location, CancellationToken cancellationToken);
+
+    /// <summary>Creates a sink. Throws <see cref="OutputExistsException"/> if the output exists and overwrite is off.</summary>
+    Task<IByteSink> CreateAsync(string location, SinkOptions options, CancellationToken cancellationToken);
+
+    /// <summary>Size, ETag and user metadata of an existing object or file; null if there is none.</summary>
+    Task<StorageObjectInfo?> GetInfoAsync(string location, CancellationToken cancellationToken);
+
+    /// <summary>Every object or file below <paramref name="prefix"/>, recursively.</summary>
+    IAsyncEnumerable<StorageObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken);
+}
+
+/// <param name="Overwrite">Replace an existing output instead of refusing.</param>
+/// <param name="Metadata">User metadata recorded with the output (S3 x-amz-meta-*, or a local sidecar).</param>
+public sealed record SinkOptions(bool Overwrite, IReadOnlyDictionary<string, string> Metadata)
+{
+    public static SinkOptions Default { get; } = new(false, new Dictionary<string, string>());
+    public string ContentType { get; init; } = "image/tiff";
+}
+
+/// <param name="Location">Full location (path or s3:// URI).</param>
+/// <param name="ETag">Entity tag (S3) or a size+mtime fingerprint (local files); used to detect changed sources.</param>
+public sealed record StorageObjectInfo(
+    string Location,
+    long Length,
+    string? ETag,
+    DateTimeOffset? LastModified,
+    IReadOnlyDictionary<string, string> Metadata);
