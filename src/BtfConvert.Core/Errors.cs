@@ -1,10 +1,7 @@
 namespace BtfConvert.Core;
 
-/// <summary>The input is not a well-formed TIFF (or is damaged). Message names the file and the problem.</summary>
-public class InvalidTiffException(string message, Exception? inner = null) : InvalidDataException(message, inner);
-
-/// <summary>The input is a valid TIFF that this converter does not handle (compression, bit depth, layout).</summary>
-public class UnsupportedTiffException(string message) : NotSupportedException(message);
+// Bad input data is reported as System.IO.InvalidDataException and valid-but-unsupported input as
+// System.NotSupportedException (the System.Formats.Tar convention); both carry "<file>: <problem>" messages.
 
 /// <summary>The destination exists and overwriting was not requested.</summary>
 public class OutputExistsException(string message) : IOException(message);
