@@ -1,0 +1,18 @@
+using BtfConvert.Core.Pyramid;
+
+namespace BtfConvert.Core.Conversion;
+
+/// <summary>What a finished conversion produced.</summary>
+public sealed record ConversionResult(
+    string Source,
+    string Destination,
+    long SourceBytes,
+    long OutputBytes,
+    PyramidPlan Plan,
+    long TilesWritten,
+    long DuplicateTiles,
+    bool BigTiff,
+    string Encoder,
+    double? MicronsPerPixel,
+    TimeSpan Elapsed,
+    IReadOnlyList<string> Warnings);

@@ -1,0 +1,215 @@
+using BtfConvert.Core.Tiff;
+
+namespace BtfConvert.Core.Conversion;
+
+/// <summary>
+/// The validated main image of an input: uncompressed, chunky, 8 bits per sample, 1 or 3 samples, stored in strips
+/// whose every byte needed lies inside the file. Validation happens before any output exists, so a damaged input
+/// fails fast and leaves nothing behind.
+/// </summary>
+public sealed class SourceImage
+{
+    /// <summary>Widest and tallest image accepted (the TIFF limit is 2^32; this keeps rows addressable).</summary>
+    public const int MaxDimension = 1 << 24;
+
+    private SourceImage(string name, int directoryIndex, TiffDirectory directory, int width, int height,
+        int samplesPerPixel, long rowsPerStrip, long[] stripOffsets)
+    {
+        Name = name;
+        DirectoryIndex = directoryIndex;
+        Directory = directory;
+        Width = width;
+        Height = height;
+        SamplesPerPixel = samplesPerPixel;
+        RowsPerStrip = rowsPerStrip;
+        StripOffsets = stripOffsets;
+    }
+
+    public string Name { get; }
+    public int DirectoryIndex { get; }
+    public TiffDirectory Directory { get; }
+    public int Width { get; }
+    public int Height { get; }
+    public int SamplesPerPixel { get; }
+    public long RowsPerStrip { get; }
+    public IReadOnlyList<long> StripOffsets { get; }
+    public int RowBytes => Width * SamplesPerPixel;
+
+    /// <summary>File offset of row <paramref name="y"/>.</summary>
+    public long RowOffset(int y) => StripOffsets[(int)(y / RowsPerStrip)] + (y % RowsPerStrip * RowBytes);
+
+    /// <summary>Validates <paramref name="dir"/> as a convertible main image.</summary>
+    /// <exception cref="InvalidDataException">Damaged or inconsistent directory.</exception>
+    /// <exception cref="NotSupportedException">A valid layout this converter does not read.</exception>
+    public static SourceImage FromDirectory(TiffFileInfo file, int index)
+    {
+        var dir = file.Directories[index];
+        var (width, height, spp, bits) = ReadGeometry(file.Name, dir);
+        if (bits != 8)
+        {
+            throw new NotSupportedException($"{file.Name}: {bits}-bit samples are not supported (8-bit RGB or grayscale only)");
+        }
+
+        CheckLayout(file.Name, dir, spp);
+        var (rowsPerStrip, offsets) = ReadStrips(file, dir, width, height, spp, bytesPerSample: 1);
+        return new SourceImage(file.Name, index, dir, width, height, spp, rowsPerStrip, offsets);
+    }
+
+    /// <summary>Width, height, samples per pixel and bits per sample, checked for sanity.</summary>
+    internal static (int Width, int Height, int Spp, int Bits) ReadGeometry(string name, TiffDirectory dir)
+    {
+        if (dir[TiffTag.TileWidth] is not null || dir[TiffTag.TileOffsets] is not null)
+        {
+            throw new NotSupportedException($"{name}: the input is tiled; only strip-organized TIFF is supported");
+        }
+
+        ulong w = Require(name, dir, TiffTag.ImageWidth, "ImageWidth");
+        ulong h = Require(name, dir, TiffTag.ImageLength, "ImageLength");
+        if (w == 0 || h == 0)
+        {
+            throw new InvalidDataException($"{name}: image has zero width or height ({w}x{h})");
+        }
+
+        if (w > MaxDimension || h > MaxDimension)
+        {
+            throw new InvalidDataException($"{name}: image dimensions {w}x{h} are beyond what any scanner writes");
+        }
+
+        ulong spp = dir.GetUInt64(TiffTag.SamplesPerPixel) ?? 1;
+        if (spp == 0)
+        {
+            throw new InvalidDataException($"{name}: SamplesPerPixel is 0");
+        }
+
+        var bitsField = dir[TiffTag.BitsPerSample];
+        ulong bits = 1;
+        if (bitsField is not null && bitsField.Count > 0)
+        {
+            if (!bitsField.IsInteger)
+            {
+                throw new InvalidDataException($"{name}: BitsPerSample has type {bitsField.Type}");
+            }
+
+            bits = bitsField.GetUInt64();
+            for (int i = 1; i < (int)Math.Min(bitsField.Count, spp); i++)
+            {
+                if (bitsField.GetUInt64(i) != bits)
+                {
+                    throw new NotSupportedException($"{name}: samples of different bit depths are not supported");
+                }
+            }
+        }
+
+        return ((int)w, (int)h, (int)Math.Min(spp, 64), (int)Math.Min(bits, 64));
+    }
+
+    internal static void CheckLayout(string name, TiffDirectory dir, int spp)
+    {
+        ulong compression = dir.GetUInt64(TiffTag.Compression) ?? TiffConstants.CompressionNone;
+        if (compression != TiffConstants.CompressionNone)
+        {
+            throw new NotSupportedException(
+                $"{name}: compression {CompressionName(compression)} is not supported (only uncompressed input)");
+        }
+
+        ulong photometric = dir.GetUInt64(TiffTag.Photometric) ?? (spp >= 3 ? TiffConstants.PhotometricRgb : TiffConstants.PhotometricMinIsBlack);
+        if (photometric == TiffConstants.PhotometricPalette || dir[TiffTag.ColorMap] is not null)
+        {
+            throw new NotSupportedException($"{name}: palette (colour-mapped) images are not supported");
+        }
+
+        bool ok = (spp, photometric) is (3, TiffConstants.PhotometricRgb) or (1, TiffConstants.PhotometricMinIsBlack);
+        if (!ok)
+        {
+            throw new NotSupportedException(
+                $"{name}: {spp} samples per pixel with photometric {photometric} is not supported (RGB or MinIsBlack grayscale only)");
+        }
+
+        ulong planar = dir.GetUInt64(TiffTag.PlanarConfiguration) ?? TiffConstants.PlanarChunky;
+        if (planar != TiffConstants.PlanarChunky && spp > 1)
+        {
+            throw new NotSupportedException($"{name}: planar configuration {planar} (separate planes) is not supported");
+        }
+
+        ulong sampleFormat = dir.GetUInt64(TiffTag.SampleFormat) ?? 1;
+        if (sampleFormat != 1)
+        {
+            throw new NotSupportedException($"{name}: sample format {sampleFormat} is not supported (unsigned integers only)");
+        }
+    }
+
+    internal static (long RowsPerStrip, long[] Offsets) ReadStrips(
+        TiffFileInfo file, TiffDirectory dir, int width, int height, int spp, int bytesPerSample)
+    {
+        string name = file.Name;
+        var offsetsField = dir[TiffTag.StripOffsets]
+            ?? throw new InvalidDataException($"{name}: missing required tag StripOffsets");
+        var countsField = dir[TiffTag.StripByteCounts]
+            ?? throw new InvalidDataException($"{name}: missing required tag StripByteCounts");
+        if (!offsetsField.IsInteger || !countsField.IsInteger)
+        {
+            throw new InvalidDataException($"{name}: StripOffsets/StripByteCounts are not integers");
+        }
+
+        long rowsPerStrip = (long)Math.Min(dir.GetUInt64(TiffTag.RowsPerStrip) ?? uint.MaxValue, (ulong)height);
+        if (rowsPerStrip == 0)
+        {
+            throw new InvalidDataException($"{name}: RowsPerStrip is 0");
+        }
+
+        long strips = (height + rowsPerStrip - 1) / rowsPerStrip;
+        if ((long)offsetsField.Count != strips || (long)countsField.Count != strips)
+        {
+            throw new InvalidDataException(
+                $"{name}: expected {strips} strips for {height} rows of {rowsPerStrip}, but StripOffsets has {offsetsField.Count} and StripByteCounts {countsField.Count}");
+        }
+
+        long rowBytes = (long)width * spp * bytesPerSample;
+        var offsets = new long[strips];
+        for (int s = 0; s < strips; s++)
+        {
+            ulong offset = offsetsField.GetUInt64(s);
+            ulong count = countsField.GetUInt64(s);
+            long rows = Math.Min(rowsPerStrip, height - (s * rowsPerStrip));
+            long needed = rows * rowBytes;
+            if (count < (ulong)needed)
+            {
+                throw new InvalidDataException(
+                    $"{name}: strip {s} has {count} bytes but {rows} rows of {width}x{spp} samples need {needed}");
+            }
+
+            if (offset > (ulong)file.Length || (long)offset > file.Length - needed)
+            {
+                throw new InvalidDataException(
+                    $"{name}: strip {s} ({needed} bytes at {offset}) runs past the end of the file ({file.Length} bytes); the file is truncated or damaged");
+            }
+
+            offsets[s] = (long)offset;
+        }
+
+        return (rowsPerStrip, offsets);
+    }
+
+    private static ulong Require(string name, TiffDirectory dir, ushort tag, string tagName)
+    {
+        var f = dir[tag] ?? throw new InvalidDataException($"{name}: missing required tag {tagName}");
+        if (!f.IsInteger || f.Count == 0)
+        {
+            throw new InvalidDataException($"{name}: tag {tagName} has type {f.Type} and {f.Count} values");
+        }
+
+        return f.GetUInt64();
+    }
+
+    public static string CompressionName(ulong compression) => compression switch
+    {
+        TiffConstants.CompressionNone => "none",
+        TiffConstants.CompressionLzw => "LZW (5)",
+        TiffConstants.CompressionOldJpeg => "old-style JPEG (6)",
+        TiffConstants.CompressionJpeg => "JPEG (7)",
+        TiffConstants.CompressionAdobeDeflate or TiffConstants.CompressionDeflate => $"deflate ({compression})",
+        TiffConstants.CompressionPackBits => "PackBits (32773)",
+        TiffConstants.CompressionZstd => "zstd (50000)",
+        _ => compression.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+}

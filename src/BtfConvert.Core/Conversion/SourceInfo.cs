@@ -1,0 +1,12 @@
+using BtfConvert.Core.Metadata;
+using BtfConvert.Core.Tiff;
+
+namespace BtfConvert.Core.Conversion;
+
+/// <summary>What an input holds: the parsed directories, the main image, extras, vendor metadata, and warnings.</summary>
+public sealed record SourceInfo(
+    TiffFileInfo File,
+    SourceImage Main,
+    IReadOnlyList<AssociatedImage> AssociatedImages,
+    OlympusSisMetadata? Sis,
+    IReadOnlyList<string> Warnings);

@@ -1,0 +1,141 @@
+using BtfConvert.Core.IO;
+using BtfConvert.Core.Metadata;
+using BtfConvert.Core.Tiff;
+
+namespace BtfConvert.Core.Conversion;
+
+/// <summary>Reads and validates everything about an input except the main image's pixels.</summary>
+public static class SourceInspector
+{
+    /// <summary>Extra IFDs up to this many pixels are kept as associated images; larger ones are skipped.</summary>
+    public const long MaxAssociatedPixels = 4L << 20;
+
+    public static async Task<SourceInfo> InspectAsync(IByteSource source, CancellationToken cancellationToken)
+    {
+        var reader = new CachedReader(source);
+        TiffFileInfo file;
+        try
+        {
+            file = await TiffFileReader.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"{source.Name}: the file is truncated ({e.Message})", e);
+        }
+
+        int mainIndex = 0;
+        for (int i = 1; i < file.Directories.Count; i++)
+        {
+            if (Area(file.Directories[i]) > Area(file.Directories[mainIndex]))
+            {
+                mainIndex = i;
+            }
+        }
+
+        var main = SourceImage.FromDirectory(file, mainIndex);
+        var warnings = new List<string>();
+        var associated = new List<AssociatedImage>();
+        for (int i = 0; i < file.Directories.Count; i++)
+        {
+            if (i == mainIndex)
+            {
+                continue;
+            }
+
+            try
+            {
+                var image = await ReadAssociatedAsync(reader, file, i, cancellationToken).ConfigureAwait(false);
+                if (image is null)
+                {
+                    warnings.Add($"IFD {i} ({file.Directories[i].Width}x{file.Directories[i].Height}) is too large to keep as an associated image; skipped");
+                }
+                else
+                {
+                    associated.Add(image);
+                }
+            }
+            catch (Exception e) when (e is InvalidDataException or NotSupportedException or EndOfStreamException)
+            {
+                warnings.Add($"IFD {i} skipped: {e.Message}");
+            }
+        }
+
+        OlympusSisMetadata? sis = null;
+        if (main.Directory.GetUInt64(TiffTag.OlympusSis) is { } sisOffset and > 0 and < long.MaxValue)
+        {
+            sis = await OlympusSisParser.TryReadAsync(reader, (long)sisOffset, cancellationToken).ConfigureAwait(false);
+            if (sis is null)
+            {
+                warnings.Add("the Olympus SIS block could not be read; no pixel size from it");
+            }
+        }
+
+        return new SourceInfo(file, main, associated, sis, warnings);
+    }
+
+    private static long Area(TiffDirectory d) => d.Width * d.Height;
+
+    private static async Task<AssociatedImage?> ReadAssociatedAsync(
+        CachedReader reader, TiffFileInfo file, int index, CancellationToken ct)
+    {
+        var dir = file.Directories[index];
+        var (width, height, spp, bits) = SourceImage.ReadGeometry(file.Name, dir);
+        if ((long)width * height > MaxAssociatedPixels)
+        {
+            return null;
+        }
+
+        if (bits is not (8 or 16))
+        {
+            throw new NotSupportedException($"{bits}-bit samples");
+        }
+
+        SourceImage.CheckLayout(file.Name, dir, spp);
+        int bytesPerSample = bits / 8;
+        var (rowsPerStrip, offsets) = SourceImage.ReadStrips(file, dir, width, height, spp, bytesPerSample);
+        int rowBytes = width * spp * bytesPerSample;
+        var raw = new byte[(long)rowBytes * height];
+        for (int s = 0; s < offsets.Length; s++)
+        {
+            int firstRow = (int)(s * rowsPerStrip);
+            int rows = (int)Math.Min(rowsPerStrip, height - firstRow);
+            byte[] strip = await reader.ReadAsync(offsets[s], (long)rows * rowBytes, ct).ConfigureAwait(false);
+            strip.CopyTo(raw.AsSpan(firstRow * rowBytes));
+        }
+
+        string photometric = spp == 3 ? "RGB" : "MinIsBlack";
+        string description = $"BtfConvert associated image: source IFD {index}, {width}x{height} {bits}-bit {photometric}";
+        byte[] pixels = raw;
+        if (bits == 16)
+        {
+            pixels = ScaleTo8Bit(raw, file.Header.LittleEndian);
+            description += ", contrast-stretched to 8-bit";
+        }
+
+        return new AssociatedImage(index, width, height, spp, pixels, description);
+    }
+
+    /// <summary>Maps the used 16-bit range linearly onto 0..255 so the image is visible in any viewer.</summary>
+    internal static byte[] ScaleTo8Bit(ReadOnlySpan<byte> raw, bool littleEndian)
+    {
+        var r = new EndianReader(littleEndian);
+        int n = raw.Length / 2;
+        int min = ushort.MaxValue, max = 0;
+        for (int i = 0; i < n; i++)
+        {
+            int v = r.UInt16(raw[(i * 2)..]);
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
+        }
+
+        var result = new byte[n];
+        int range = Math.Max(1, max - min);
+        for (int i = 0; i < n; i++)
+        {
+            int v = r.UInt16(raw[(i * 2)..]);
+            result[i] = (byte)((((v - min) * 255L) + (range / 2)) / range);
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,106 @@
+using System.Buffers;
+using BtfConvert.Core.IO;
+
+namespace BtfConvert.Core.Conversion;
+
+/// <summary>
+/// Delivers the main image's rows in order with one pass of large reads: consecutive rows that are adjacent in the
+/// file (the usual case: strips stored in order) are coalesced into reads of about the source's preferred size, and
+/// a bounded number of reads run ahead of the consumer. Strips stored out of order are still read once each,
+/// in image order. Memory: (read-ahead + 1) × read size, whatever the image size.
+/// </summary>
+public static class StripReader
+{
+    /// <summary>A run of whole rows that are contiguous in the file.</summary>
+    public readonly record struct RowRun(int FirstRow, int RowCount, long FileOffset);
+
+    /// <summary>Splits the image into runs of adjacent rows of at most <paramref name="maxBytes"/> (at least one row).</summary>
+    public static IEnumerable<RowRun> PlanReads(SourceImage image, int maxBytes)
+    {
+        int rowBytes = image.RowBytes;
+        int maxRows = Math.Max(1, maxBytes / rowBytes);
+        int first = 0;
+        long firstOffset = image.RowOffset(0);
+        for (int y = 1; y <= image.Height; y++)
+        {
+            int count = y - first;
+            bool end = y == image.Height;
+            long offset = end ? 0 : image.RowOffset(y);
+            if (end || count == maxRows || offset != firstOffset + ((long)count * rowBytes))
+            {
+                yield return new RowRun(first, count, firstOffset);
+                first = y;
+                firstOffset = offset;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads every row and hands it to <paramref name="onRow"/> on the calling thread (which may block for
+    /// back-pressure). <paramref name="onProgress"/> is called after each run with rows done and bytes read.
+    /// </summary>
+    public static void ReadRows(IByteSource source, SourceImage image, int readSize, int readAhead,
+        Action<ReadOnlySpan<byte>> onRow, Action<long, long>? onProgress, CancellationToken cancellationToken)
+    {
+        int rowBytes = image.RowBytes;
+        readSize = Math.Max(readSize, rowBytes);
+        readAhead = Math.Max(1, readAhead);
+        var pending = new Queue<(RowRun Run, byte[] Buffer, Task Read)>();
+        using var runs = PlanReads(image, readSize).GetEnumerator();
+        long bytesRead = 0;
+        try
+        {
+            while (true)
+            {
+                while (pending.Count < readAhead && runs.MoveNext())
+                {
+                    var run = runs.Current;
+                    int length = run.RowCount * rowBytes;
+                    byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+                    var read = source.ReadExactlyAsync(run.FileOffset, buffer.AsMemory(0, length), cancellationToken).AsTask();
+                    pending.Enqueue((run, buffer, read));
+                }
+
+                if (pending.Count == 0)
+                {
+                    break;
+                }
+
+                var (current, data, task) = pending.Dequeue();
+                try
+                {
+                    task.GetAwaiter().GetResult();
+                    for (int r = 0; r < current.RowCount; r++)
+                    {
+                        onRow(data.AsSpan(r * rowBytes, rowBytes));
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(data);
+                }
+
+                bytesRead += (long)current.RowCount * rowBytes;
+                onProgress?.Invoke(current.FirstRow + current.RowCount, bytesRead);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+        finally
+        {
+            // Let reads still in flight finish before their buffers go back to the pool.
+            foreach (var (_, buffer, read) in pending)
+            {
+                try
+                {
+                    read.GetAwaiter().GetResult();
+                }
+                catch (Exception)
+                {
+                    // already failing; the first error is the one reported
+                }
+
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using BtfConvert.Core.Encoding;
+using BtfConvert.Core.IO;
+using BtfConvert.Core.Pyramid;
+
+namespace BtfConvert.Core.Conversion;
+
+/// <summary>
+/// Converts one strip TIFF into a tiled pyramidal TIFF: rows stream from the source into the level chain, tiles are
+/// encoded in parallel and appended in order, and the head (all IFDs) is written last over space reserved first.
+/// On any failure or cancellation the sink is aborted, so nothing is left at the destination.
+/// </summary>
+public static class TiffConverter
+{
+    /// <summary>Outputs whose worst-case size stays below this are written as classic TIFF in auto mode.</summary>
+    public const long ClassicTiffLimit = (4L << 30) - (64L << 20);
+
+    public static async Task<ConversionResult> ConvertAsync(
+        SourceInfo source, IByteSource input, IByteSink output, ConversionOptions options,
+        IProgress<ConversionProgress>? progress, CancellationToken cancellationToken)
+    {
+        options.Validate();
+        var stopwatch = Stopwatch.StartNew();
+        var image = source.Main;
+        var plan = PyramidPlan.Create(image.Width, image.Height, options.TileSize, options.TileSize);
+        var format = new TileFormat(options.TileSize, options.TileSize, image.SamplesPerPixel);
+        var encoder = TileEncoderFactories.Create(options.Compression, format, options.Quality);
+        var (mpp, mppSource) = ResolvePixelSize(source, options);
+        long worstCase = EstimateWorstCaseBytes(plan, format, options.Compression);
+        bool bigTiff = options.BigTiff switch
+        {
+            BigTiffMode.Yes => true,
+            BigTiffMode.No => false,
+            _ => worstCase >= ClassicTiffLimit,
+        };
+        var layout = OutputLayout.Create(source, plan, encoder, bigTiff, mpp,
+            OutputLayout.Describe(source, plan, encoder, mpp, mppSource));
+
+        try
+        {
+            await output.OpenAsync(layout.Head.Length, worstCase, cancellationToken).ConfigureAwait(false);
+            var pipeline = new TileEncodingPipeline(encoder, options.EffectiveThreads, output, layout,
+                options.DeduplicateTiles, cancellationToken);
+            var pyramid = new PyramidBuilder(plan, image.SamplesPerPixel, pipeline);
+            try
+            {
+                await RunProducerAsync(input, image, pyramid, pipeline, output, options, progress).ConfigureAwait(false);
+                await pipeline.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                await pipeline.AbandonAsync().ConfigureAwait(false);
+                // A stage failure cancels the producer; report the failure, not the cancellation it caused.
+                if (e is OperationCanceledException && pipeline.Error is { } stageError)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(stageError);
+                }
+
+                throw;
+            }
+
+            if (!pyramid.IsComplete)
+            {
+                throw new InvalidOperationException($"{input.Name}: internal error: the pyramid did not receive every row");
+            }
+
+            byte[] head;
+            try
+            {
+                head = layout.Head.Write();
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new IOException($"{output.Name}: {e.Message}", e);
+            }
+
+            await output.CommitAsync(head, cancellationToken).ConfigureAwait(false);
+            progress?.Report(new ConversionProgress(image.Height, image.Height, input.Length, output.Position));
+            return new ConversionResult(input.Name, output.Name, input.Length, output.Position, plan,
+                pipeline.TilesWritten, pipeline.DuplicateTiles, bigTiff, encoder.Name, mpp, stopwatch.Elapsed,
+                source.Warnings);
+        }
+        catch
+        {
+            await output.AbortAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static Task RunProducerAsync(IByteSource input, SourceImage image, PyramidBuilder pyramid,
+        TileEncodingPipeline pipeline, IByteSink output, ConversionOptions options, IProgress<ConversionProgress>? progress)
+    {
+        // The producer blocks when the encoders are saturated; a dedicated thread keeps that off the thread pool.
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                int readSize = options.ReadSize > 0 ? options.ReadSize : input.PreferredReadSize;
+                StripReader.ReadRows(input, image, readSize, input.PreferredConcurrency,
+                    row => pyramid.Top.PushRow(row),
+                    (rows, bytes) => progress?.Report(new ConversionProgress(rows, image.Height, bytes, output.Position)),
+                    pipeline.Token);
+                done.SetResult();
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        })
+        { IsBackground = true, Name = "strip-reader" };
+        thread.Start();
+        return done.Task;
+    }
+
+    /// <summary>Pixel size in µm: --mpp first, then the Olympus SIS calibration; null when unknown.</summary>
+    public static (double? Mpp, string Source) ResolvePixelSize(SourceInfo source, ConversionOptions options)
+    {
+        if (options.MicronsPerPixel is { } mpp)
+        {
+            return (mpp, "option");
+        }
+
+        if (source.Sis is { } sis)
+        {
+            return (sis.MicronsPerPixelX, "olympus-sis");
+        }
+
+        return (null, "none");
+    }
+
+    /// <summary>An upper bound of the output size, used to choose BigTIFF and S3 part sizes.</summary>
+    public static long EstimateWorstCaseBytes(PyramidPlan plan, TileFormat format, TileCompression compression)
+    {
+        long tiles = plan.TotalTiles;
+        long raw = tiles * format.ByteCount;
+        long body = compression switch
+        {
+            TileCompression.None => raw,
+            TileCompression.Lzw => raw * 3 / 2,
+            TileCompression.Jpeg => raw + (tiles * 1024),
+            _ => raw + (raw / 100),
+        };
+        return body + (tiles * 16) + (1 << 20);
+    }
+}

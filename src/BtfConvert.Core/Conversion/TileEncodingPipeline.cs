@@ -1,0 +1,259 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using BtfConvert.Core.Encoding;
+using BtfConvert.Core.IO;
+using BtfConvert.Core.Pyramid;
+
+namespace BtfConvert.Core.Conversion;
+
+/// <summary>
+/// Encodes tiles on N worker threads and appends them to the sink strictly in submission order, so offsets — and
+/// the whole output — depend only on the input and options, never on thread timing. At most
+/// <see cref="MaxInFlight"/> tiles are between submission and write; a full pipeline blocks the submitter, which
+/// pauses reading (back-pressure instead of growing memory).
+/// </summary>
+public sealed class TileEncodingPipeline : ITileSink
+{
+    private const int DuplicateCandidateMaxLength = 4096;
+    private const int MaxDuplicateCandidates = 256;
+
+    private readonly ITileEncoderFactory _factory;
+    private readonly IByteSink _sink;
+    private readonly OutputLayout _layout;
+    private readonly bool _deduplicate;
+    private readonly CancellationTokenSource _failure;
+    private readonly BlockingCollection<TileJob> _work;
+    private readonly Channel<TileJob> _ordered = Channel.CreateUnbounded<TileJob>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly SemaphoreSlim _inFlight;
+    private readonly Thread[] _workers;
+    private readonly Task _writer;
+    private readonly Dictionary<int, List<(byte[] Bytes, long Offset)>> _seen = [];
+    private int _seenCount;
+    private Exception? _error;
+
+    public TileEncodingPipeline(ITileEncoderFactory factory, int threads, IByteSink sink, OutputLayout layout,
+        bool deduplicate, CancellationToken cancellationToken)
+    {
+        _factory = factory;
+        _sink = sink;
+        _layout = layout;
+        _deduplicate = deduplicate;
+        _failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        MaxInFlight = Math.Max(16, threads * 16);
+        _inFlight = new SemaphoreSlim(MaxInFlight, MaxInFlight);
+        _work = new BlockingCollection<TileJob>(MaxInFlight);
+        _workers = new Thread[threads];
+        for (int i = 0; i < threads; i++)
+        {
+            _workers[i] = new Thread(EncodeLoop) { IsBackground = true, Name = $"tile-encoder-{i}" };
+            _workers[i].Start();
+        }
+
+        _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
+    }
+
+    public int MaxInFlight { get; }
+
+    /// <summary>Cancelled when the conversion is cancelled or any stage fails; the producer must watch it.</summary>
+    public CancellationToken Token => _failure.Token;
+
+    /// <summary>The first failure of an encoding or writing stage, if any.</summary>
+    public Exception? Error => _error;
+
+    public long TilesWritten { get; private set; }
+    public long DuplicateTiles { get; private set; }
+
+    public void Submit(int level, int tileIndex, byte[] pixels)
+    {
+        try
+        {
+            _inFlight.Wait(_failure.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            ArrayPool<byte>.Shared.Return(pixels);
+            throw;
+        }
+
+        var job = new TileJob(level, tileIndex, pixels);
+        _ordered.Writer.TryWrite(job);
+        _work.Add(job, _failure.Token);
+    }
+
+    /// <summary>Waits until every submitted tile is written; rethrows the first failure of any stage.</summary>
+    public async Task CompleteAsync()
+    {
+        _work.CompleteAdding();
+        _ordered.Writer.TryComplete();
+        await WhenStoppedAsync().ConfigureAwait(false);
+        if (_error is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_error);
+        }
+
+        _failure.Token.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Stops every stage after a failure elsewhere and waits for them.</summary>
+    public async Task AbandonAsync()
+    {
+        _failure.Cancel();
+        _work.CompleteAdding();
+        _ordered.Writer.TryComplete();
+        await WhenStoppedAsync().ConfigureAwait(false);
+    }
+
+    private async Task WhenStoppedAsync()
+    {
+        try
+        {
+            await _writer.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // recorded in _error by the writer loop
+        }
+
+        await Task.Run(() =>
+        {
+            foreach (var w in _workers)
+            {
+                w.Join();
+            }
+        }).ConfigureAwait(false);
+        _failure.Dispose();
+    }
+
+    private void Fail(Exception e)
+    {
+        if (e is not OperationCanceledException)
+        {
+            Interlocked.CompareExchange(ref _error, e, null);
+        }
+
+        try
+        {
+            _failure.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private void EncodeLoop()
+    {
+        try
+        {
+            using var encoder = _factory.Create();
+            foreach (var job in _work.GetConsumingEnumerable(_failure.Token))
+            {
+                byte[] output = ArrayPool<byte>.Shared.Rent(encoder.MaxEncodedLength);
+                try
+                {
+                    int length = encoder.Encode(job.Pixels.AsSpan(0, _factory.Format.ByteCount), output);
+                    job.Complete(output, length);
+                }
+                catch (Exception e)
+                {
+                    ArrayPool<byte>.Shared.Return(output);
+                    job.Fail(e);
+                    Fail(e);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(job.Pixels);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        try
+        {
+            await foreach (var job in _ordered.Reader.ReadAllAsync(_failure.Token).ConfigureAwait(false))
+            {
+                var (encoded, length) = await job.Result.Task.WaitAsync(_failure.Token).ConfigureAwait(false);
+                try
+                {
+                    await WriteTileAsync(job, encoded, length).ConfigureAwait(false);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(encoded);
+                }
+
+                _inFlight.Release();
+            }
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+            throw;
+        }
+    }
+
+    private async ValueTask WriteTileAsync(TileJob job, byte[] encoded, int length)
+    {
+        TilesWritten++;
+        _layout.TileByteCounts[job.Level][job.TileIndex] = length;
+        if (_deduplicate && length <= DuplicateCandidateMaxLength)
+        {
+            // Blank background tiles encode to identical bytes; point every copy at the first one.
+            int hash = HashOf(encoded.AsSpan(0, length));
+            if (_seen.TryGetValue(hash, out var candidates))
+            {
+                foreach (var (bytes, offset) in candidates)
+                {
+                    if (bytes.AsSpan().SequenceEqual(encoded.AsSpan(0, length)))
+                    {
+                        _layout.TileOffsets[job.Level][job.TileIndex] = offset;
+                        DuplicateTiles++;
+                        return;
+                    }
+                }
+            }
+
+            if (_seenCount < MaxDuplicateCandidates)
+            {
+                if (candidates is null)
+                {
+                    _seen[hash] = candidates = [];
+                }
+
+                candidates.Add((encoded.AsSpan(0, length).ToArray(), _sink.Position));
+                _seenCount++;
+            }
+        }
+
+        _layout.TileOffsets[job.Level][job.TileIndex] = _sink.Position;
+        await _sink.AppendAsync(encoded.AsMemory(0, length), _failure.Token).ConfigureAwait(false);
+    }
+
+    private static int HashOf(ReadOnlySpan<byte> bytes)
+    {
+        var h = default(HashCode);
+        h.AddBytes(bytes);
+        return h.ToHashCode();
+    }
+
+    private sealed class TileJob(int level, int tileIndex, byte[] pixels)
+    {
+        public int Level { get; } = level;
+        public int TileIndex { get; } = tileIndex;
+        public byte[] Pixels { get; } = pixels;
+        public TaskCompletionSource<(byte[] Encoded, int Length)> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Complete(byte[] encoded, int length) => Result.TrySetResult((encoded, length));
+
+        public void Fail(Exception e) => Result.TrySetException(e);
+    }
+}

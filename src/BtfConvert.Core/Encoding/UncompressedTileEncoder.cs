@@ -1,0 +1,25 @@
+using BtfConvert.Core.Tiff;
+
+namespace BtfConvert.Core.Encoding;
+
+/// <summary>Compression=1: the pixels as they are.</summary>
+public sealed class UncompressedTileEncoder(TileFormat format) : ITileEncoder
+{
+    public int MaxEncodedLength => format.ByteCount;
+
+    public int Encode(ReadOnlySpan<byte> pixels, Span<byte> destination)
+    {
+        pixels[..format.ByteCount].CopyTo(destination);
+        return format.ByteCount;
+    }
+
+    public void Dispose()
+    {
+    }
+
+    public sealed class Factory(TileFormat format)
+        : TileEncoderFactory("none", format, TiffConstants.CompressionNone, null)
+    {
+        public override ITileEncoder Create() => new UncompressedTileEncoder(Format);
+    }
+}

@@ -1,0 +1,123 @@
+using System.Buffers;
+
+namespace BtfConvert.Core.Pyramid;
+
+/// <summary>
+/// One level of the push-driven chain (after libvips' vips2tiff.c): it holds a single band of tile-height rows.
+/// When the band is full, its tiles go to the sink and its rows are shrunk 2×2 into the next level's band, so the
+/// whole pyramid needs about two level-0 bands of memory whatever the image height.
+/// </summary>
+public sealed class PyramidLevel
+{
+    private readonly byte[] _band;
+    private readonly ITileSink _sink;
+    private int _rowsInBand;
+    private int _rowsReceived;
+    private int _bandIndex;
+
+    public PyramidLevel(int index, LevelSize size, int samplesPerPixel, ITileSink sink, PyramidLevel? next)
+    {
+        Index = index;
+        Size = size;
+        SamplesPerPixel = samplesPerPixel;
+        RowBytes = size.Width * samplesPerPixel;
+        _band = new byte[(long)RowBytes * size.TileHeight];
+        _sink = sink;
+        Next = next;
+    }
+
+    public int Index { get; }
+    public LevelSize Size { get; }
+    public int SamplesPerPixel { get; }
+    public int RowBytes { get; }
+    public PyramidLevel? Next { get; }
+
+    public int RowsReceived => _rowsReceived;
+
+    /// <summary>Bytes this level holds (for memory accounting and tests).</summary>
+    public long BufferBytes => _band.LongLength;
+
+    /// <summary>True once every row of the level has arrived and been flushed.</summary>
+    public bool IsComplete => _rowsReceived == Size.Height && _rowsInBand == 0;
+
+    /// <summary>The span to fill with the next row; call <see cref="CommitRow"/> after filling it.</summary>
+    public Span<byte> NextRow()
+    {
+        if (_rowsReceived >= Size.Height)
+        {
+            throw new InvalidOperationException($"level {Index} received more than its {Size.Height} rows");
+        }
+
+        return _band.AsSpan(_rowsInBand * RowBytes, RowBytes);
+    }
+
+    public void CommitRow()
+    {
+        _rowsInBand++;
+        _rowsReceived++;
+        if (_rowsInBand == Size.TileHeight || _rowsReceived == Size.Height)
+        {
+            FlushBand();
+        }
+    }
+
+    /// <summary>Copies one row in (the row must be <see cref="RowBytes"/> long).</summary>
+    public void PushRow(ReadOnlySpan<byte> row)
+    {
+        row[..RowBytes].CopyTo(NextRow());
+        CommitRow();
+    }
+
+    private void FlushBand()
+    {
+        EmitTiles();
+        if (Next is not null)
+        {
+            // Pairs of rows make one row below; an odd last row is dropped (floor halving).
+            int pairs = Math.Min(_rowsInBand / 2, Next.Size.Height - Next.RowsReceived);
+            for (int p = 0; p < pairs; p++)
+            {
+                var row0 = _band.AsSpan(2 * p * RowBytes, RowBytes);
+                var row1 = _band.AsSpan(((2 * p) + 1) * RowBytes, RowBytes);
+                BoxDownsampler.DownsampleRows(row0, row1, Next.NextRow(), Size.Width, SamplesPerPixel);
+                Next.CommitRow();
+            }
+        }
+
+        _rowsInBand = 0;
+        _bandIndex++;
+    }
+
+    private void EmitTiles()
+    {
+        int tileW = Size.TileWidth, tileH = Size.TileHeight, spp = SamplesPerPixel;
+        int tileRowBytes = tileW * spp;
+        int tileBytes = tileRowBytes * tileH;
+        for (int tx = 0; tx < Size.TilesAcross; tx++)
+        {
+            byte[] tile = ArrayPool<byte>.Shared.Rent(tileBytes);
+            int x0 = tx * tileW;
+            int copyPixels = Math.Min(tileW, Size.Width - x0);
+            int copyBytes = copyPixels * spp;
+            for (int y = 0; y < tileH; y++)
+            {
+                // Rows below the image repeat the last real row; columns right of it repeat the last column,
+                // so JPEG blocks at the edge carry no false contrast.
+                int sourceRow = Math.Min(y, _rowsInBand - 1);
+                var src = _band.AsSpan((sourceRow * RowBytes) + (x0 * spp), copyBytes);
+                var dst = tile.AsSpan(y * tileRowBytes, tileRowBytes);
+                src.CopyTo(dst);
+                if (copyPixels < tileW)
+                {
+                    var last = src[^spp..];
+                    for (int x = copyPixels; x < tileW; x++)
+                    {
+                        last.CopyTo(dst[(x * spp)..]);
+                    }
+                }
+            }
+
+            _sink.Submit(Index, (_bandIndex * Size.TilesAcross) + tx, tile);
+        }
+    }
+}

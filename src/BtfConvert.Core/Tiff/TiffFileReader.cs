@@ -1,0 +1,136 @@
+using BtfConvert.Core.IO;
+
+namespace BtfConvert.Core.Tiff;
+
+/// <summary>Walks a TIFF's IFD chain with bounded, validated reads. Pixel data is not touched here.</summary>
+public static class TiffFileReader
+{
+    /// <summary>Longest IFD chain accepted; guards against loops that revisit no offset but never end.</summary>
+    public const int MaxDirectories = 1024;
+
+    /// <summary>Largest single tag value read (a 1M-tile offset array is 8 MB); larger is treated as damage.</summary>
+    public const long MaxValueLength = 64L << 20;
+
+    public static async Task<TiffFileInfo> ReadAsync(CachedReader reader, CancellationToken cancellationToken)
+    {
+        string name = reader.Source.Name;
+        byte[] headerBytes = await reader.ReadAtMostAsync(0, TiffHeader.MaxLength, cancellationToken).ConfigureAwait(false);
+        var header = TiffHeader.Parse(headerBytes, name);
+
+        var directories = new List<TiffDirectory>();
+        var visited = new HashSet<ulong>();
+        ulong next = header.FirstIfdOffset;
+        if (next == 0)
+        {
+            throw new InvalidDataException($"{name}: the TIFF has no image directory");
+        }
+
+        while (next != 0)
+        {
+            if (!visited.Add(next))
+            {
+                throw new InvalidDataException($"{name}: circular IFD chain (IFD at {next} is listed twice)");
+            }
+
+            if (directories.Count == MaxDirectories)
+            {
+                throw new InvalidDataException($"{name}: more than {MaxDirectories} IFDs");
+            }
+
+            var dir = await ReadDirectoryAsync(reader, header, next, cancellationToken).ConfigureAwait(false);
+            var exifOffset = dir.GetUInt64(TiffTag.ExifIfd);
+            if (exifOffset is > 0)
+            {
+                dir = new TiffDirectory(dir.Offset, dir.Fields, dir.NextOffset)
+                {
+                    Exif = await TryReadSubDirectoryAsync(reader, header, exifOffset.Value, cancellationToken).ConfigureAwait(false),
+                };
+            }
+
+            directories.Add(dir);
+            next = dir.NextOffset;
+        }
+
+        return new TiffFileInfo(name, reader.Source.Length, header, directories);
+    }
+
+    private static async Task<TiffDirectory?> TryReadSubDirectoryAsync(
+        CachedReader reader, TiffHeader header, ulong offset, CancellationToken ct)
+    {
+        // EXIF is copied as a courtesy: a damaged one must not fail the conversion.
+        try
+        {
+            return await ReadDirectoryAsync(reader, header, offset, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            return null;
+        }
+    }
+
+    public static async Task<TiffDirectory> ReadDirectoryAsync(
+        CachedReader reader, TiffHeader header, ulong offset, CancellationToken ct)
+    {
+        string name = reader.Source.Name;
+        long fileLength = reader.Source.Length;
+        if (offset > (ulong)fileLength || (long)offset + header.EntryCountSize > fileLength)
+        {
+            throw new InvalidDataException($"{name}: IFD offset {offset} is past the end of the file ({fileLength} bytes)");
+        }
+
+        long ifdOffset = (long)offset;
+        byte[] countBytes = await reader.ReadAsync(ifdOffset, header.EntryCountSize, ct).ConfigureAwait(false);
+        ulong count = TiffDirectoryParser.ReadEntryCount(countBytes, header);
+        if (count == 0)
+        {
+            throw new InvalidDataException($"{name}: IFD at {offset} has no entries");
+        }
+
+        if (count > TiffDirectoryParser.MaxEntries)
+        {
+            throw new InvalidDataException($"{name}: IFD at {offset} claims {count} entries (damaged)");
+        }
+
+        long length = TiffDirectoryParser.DirectoryLength(count, header);
+        if (ifdOffset + length > fileLength)
+        {
+            throw new InvalidDataException($"{name}: IFD at {offset} with {count} entries runs past the end of the file");
+        }
+
+        byte[] bytes = await reader.ReadAsync(ifdOffset, length, ct).ConfigureAwait(false);
+        var (entries, nextOffset) = TiffDirectoryParser.Parse(bytes, header, ifdOffset, name);
+        var fields = new Dictionary<ushort, TiffField>(entries.Count);
+        foreach (var e in entries)
+        {
+            if (fields.ContainsKey(e.Tag))
+            {
+                throw new InvalidDataException($"{name}: tag {e.Tag} appears twice in IFD at {offset}");
+            }
+
+            byte[] data;
+            if (e.InlineData is not null)
+            {
+                data = e.InlineData;
+            }
+            else
+            {
+                if (e.ValueOffset < 0 || e.ValueOffset > fileLength || e.ValueLength > fileLength - e.ValueOffset)
+                {
+                    throw new InvalidDataException(
+                        $"{name}: value of tag {e.Tag} ({e.ValueLength} bytes at {e.ValueOffset}) is past the end of the file");
+                }
+
+                if (e.ValueLength > MaxValueLength)
+                {
+                    throw new InvalidDataException($"{name}: value of tag {e.Tag} is implausibly large ({e.ValueLength} bytes)");
+                }
+
+                data = await reader.ReadAsync(e.ValueOffset, e.ValueLength, ct).ConfigureAwait(false);
+            }
+
+            fields[e.Tag] = new TiffField(e.Tag, e.Type, e.Count, data, header.LittleEndian);
+        }
+
+        return new TiffDirectory(ifdOffset, fields, nextOffset);
+    }
+}

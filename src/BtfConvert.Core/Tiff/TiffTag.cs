@@ -1,0 +1,42 @@
+namespace BtfConvert.Core.Tiff;
+
+/// <summary>TIFF tag numbers used by the reader and writer (TIFF 6.0, TIFF/EP, EXIF, and vendor tags).</summary>
+public static class TiffTag
+{
+    public const ushort NewSubfileType = 254;
+    public const ushort ImageWidth = 256;
+    public const ushort ImageLength = 257;
+    public const ushort BitsPerSample = 258;
+    public const ushort Compression = 259;
+    public const ushort Photometric = 262;
+    public const ushort ImageDescription = 270;
+    public const ushort Make = 271;
+    public const ushort Model = 272;
+    public const ushort StripOffsets = 273;
+    public const ushort Orientation = 274;
+    public const ushort SamplesPerPixel = 277;
+    public const ushort RowsPerStrip = 278;
+    public const ushort StripByteCounts = 279;
+    public const ushort XResolution = 282;
+    public const ushort YResolution = 283;
+    public const ushort PlanarConfiguration = 284;
+    public const ushort ResolutionUnit = 296;
+    public const ushort Software = 305;
+    public const ushort DateTime = 306;
+    public const ushort Artist = 315;
+    public const ushort Predictor = 317;
+    public const ushort ColorMap = 320;
+    public const ushort TileWidth = 322;
+    public const ushort TileLength = 323;
+    public const ushort TileOffsets = 324;
+    public const ushort TileByteCounts = 325;
+    public const ushort SubIfds = 330;
+    public const ushort ExtraSamples = 338;
+    public const ushort SampleFormat = 339;
+    public const ushort JpegTables = 347;
+    public const ushort YCbCrSubSampling = 530;
+    public const ushort ReferenceBlackWhite = 532;
+    public const ushort OlympusSis = 33560;
+    public const ushort ExifIfd = 34665;
+    public const ushort InteroperabilityIfd = 40965;
+}
