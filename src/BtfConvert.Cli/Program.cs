@@ -1,6 +1,74 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using BtfConvert.Core;
+using BtfConvert.Core.Encoding;
+
 namespace BtfConvert.Cli;
 
-internal static class Program
+public static class Program
 {
-    public static int Main() => 0;
+    private static readonly string[] CommandNames = ["convert", "info", "batch", "verify"];
+
+    public static async Task<int> Main(string[] args)
+    {
+        using var cancellation = new CancellationTokenSource();
+        // Ctrl-C and SIGTERM cancel the conversion, which aborts the sink (temp file removed, multipart upload
+        // aborted) before the process exits with ExitCodes.Cancelled.
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+        return await RunAsync(args, cancellation.Token).ConfigureAwait(false);
+
+        void Cancel(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            cancellation.Cancel();
+        }
+    }
+
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        if (args is ["--version"])
+        {
+            Console.Out.WriteLine($"{ProductInfo.NameAndVersion} (jpeg encoder: {TileEncoderFactories.JpegEncoderDescription})");
+            return ExitCodes.Success;
+        }
+
+        var root = BuildRootCommand();
+        var result = root.Parse(RewriteShorthand(args));
+        var config = new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false };
+        int code = await result.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
+        // System.CommandLine reports parse errors with exit code 1; ours is 2 for every usage error.
+        return result.Errors.Count > 0 ? ExitCodes.UsageError : code;
+    }
+
+    public static RootCommand BuildRootCommand()
+    {
+        var global = new GlobalOptions();
+        var root = new RootCommand(
+            "Convert strip-organized BigTIFF slide scans (.btf) into web-optimized tiled pyramidal TIFF.\n\n" +
+            "Examples:\n" +
+            "  btfconvert slide.btf slide.tiff\n" +
+            "  btfconvert convert s3://scans/a.btf s3://tiles/a.tiff --compression jpeg --quality 85\n" +
+            "  btfconvert info slide.btf --json\n" +
+            "Exit codes: 0 ok, 2 usage, 3 bad input, 4 I/O or storage failure, 5 output exists, 6 batch had failures, 7 batch locked, 130 cancelled.");
+        foreach (var option in global.All)
+        {
+            root.Options.Add(option);
+        }
+
+        root.Subcommands.Add(ConvertCommand.Create(global));
+        root.Subcommands.Add(InfoCommand.Create(global));
+        return root;
+    }
+
+    /// <summary><c>btfconvert IN OUT [options]</c> is shorthand for <c>btfconvert convert IN OUT [options]</c>.</summary>
+    public static string[] RewriteShorthand(string[] args)
+    {
+        if (args.Length >= 2 && !args[0].StartsWith('-') && !CommandNames.Contains(args[0]))
+        {
+            return ["convert", .. args];
+        }
+
+        return args;
+    }
 }

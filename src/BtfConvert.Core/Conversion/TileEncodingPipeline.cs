@@ -92,6 +92,7 @@ public sealed class TileEncodingPipeline : ITileSink
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_error);
         }
 
+        // Stages stop early only on failure or cancellation; either way the output is incomplete.
         _failure.Token.ThrowIfCancellationRequested();
     }
 
@@ -122,7 +123,6 @@ public sealed class TileEncodingPipeline : ITileSink
                 w.Join();
             }
         }).ConfigureAwait(false);
-        _failure.Dispose();
     }
 
     private void Fail(Exception e)
@@ -132,13 +132,7 @@ public sealed class TileEncodingPipeline : ITileSink
             Interlocked.CompareExchange(ref _error, e, null);
         }
 
-        try
-        {
-            _failure.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
+        _failure.Cancel();
     }
 
     private void EncodeLoop()

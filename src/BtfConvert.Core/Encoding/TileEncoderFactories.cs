@@ -21,6 +21,9 @@ public static class TileEncoderFactories
             _ => throw new ArgumentOutOfRangeException(nameof(compression)),
         };
 
+    /// <summary>Which JPEG encoder conversions use on this machine.</summary>
+    public static string JpegEncoderDescription => "ImageSharp 2.1 (managed)";
+
     private static ITileEncoderFactory CreateJpeg(TileFormat format, int quality)
     {
         // The native libjpeg-turbo encoder is plugged in here when available (see Encoding/TurboJpeg).

@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Globalization;
+using BtfConvert.Core;
+using BtfConvert.Core.Conversion;
+using BtfConvert.Core.Encoding;
+using BtfConvert.Core.IO;
+using Serilog;
+
+namespace BtfConvert.Cli;
+
+/// <summary><c>btfconvert convert IN OUT</c>: one strip BigTIFF to one tiled pyramidal TIFF.</summary>
+public static class ConvertCommand
+{
+    public static Option<int> TileSize { get; } = new("--tile-size")
+    {
+        Description = "Tile width and height in pixels (a multiple of 16)",
+        DefaultValueFactory = _ => 256,
+    };
+
+    public static Option<TileCompression> Compression { get; } = new("--compression", "-c")
+    {
+        Description = "Tile compression: jpeg (YCbCr 4:2:0), deflate, zstd, lzw or none",
+        DefaultValueFactory = _ => TileCompression.Jpeg,
+        HelpName = "jpeg|deflate|zstd|lzw|none",
+        CustomParser = r => Enum.TryParse<TileCompression>(r.Tokens[0].Value, ignoreCase: true, out var c)
+            ? c
+            : throw new ArgumentException($"--compression must be jpeg, deflate, zstd, lzw or none (got '{r.Tokens[0].Value}')"),
+    };
+
+    public static Option<int> Quality { get; } = new("--quality", "-Q")
+    {
+        Description = "JPEG quality, 1–100",
+        DefaultValueFactory = _ => TileEncoderFactories.DefaultJpegQuality,
+    };
+
+    public static Option<BigTiffMode> BigTiff { get; } = new("--bigtiff")
+    {
+        Description = "Write BigTIFF: auto (when the output could pass 4 GB), yes or no",
+        DefaultValueFactory = _ => BigTiffMode.Auto,
+        HelpName = "auto|yes|no",
+        CustomParser = r => Enum.TryParse<BigTiffMode>(r.Tokens[0].Value, ignoreCase: true, out var m)
+            ? m
+            : throw new ArgumentException($"--bigtiff must be auto, yes or no (got '{r.Tokens[0].Value}')"),
+    };
+
+    public static Option<int> Threads { get; } = new("--threads", "-j")
+    {
+        Description = "Encoding threads (0 = one per core); the output is identical for any value",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public static Option<double?> Mpp { get; } = new("--mpp")
+    {
+        Description = "Pixel size in micrometres; overrides the scanner's calibration (Olympus SIS)",
+    };
+
+    public static Option<bool> Overwrite { get; } = new("--overwrite", "-f") { Description = "Replace an existing output" };
+
+    public static Command Create(GlobalOptions global)
+    {
+        var input = new Argument<string>("input") { Description = "Strip-organized TIFF/BigTIFF (.btf): a path or s3://bucket/key" };
+        var output = new Argument<string>("output") { Description = "Tiled pyramidal TIFF to write: a path or s3://bucket/key" };
+        var command = new Command("convert", "Convert one strip BigTIFF into a web-optimized tiled pyramidal TIFF")
+        {
+            input, output, TileSize, Compression, Quality, BigTiff, Threads, Mpp, Overwrite,
+        };
+        command.SetAction((result, ct) => CommandRunner.RunAsync(result, global, ct, async () =>
+        {
+            var options = OptionsFrom(result);
+            options.Validate();
+            var storage = StorageFactory.Create(global.StorageSettings(result));
+            bool live = ProgressDisplay.UseLiveBar(result.GetValue(global.Quiet), result.GetValue(global.LogFormat) ?? "text");
+            var converted = await ConvertOneAsync(storage, result.GetValue(input)!, result.GetValue(output)!, options,
+                result.GetValue(Overwrite), live, result.GetValue(global.Quiet), ct).ConfigureAwait(false);
+            LogResult(converted);
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    public static ConversionOptions OptionsFrom(ParseResult result) => new()
+    {
+        TileSize = result.GetValue(TileSize),
+        Compression = result.GetValue(Compression),
+        Quality = result.GetValue(Quality),
+        BigTiff = result.GetValue(BigTiff),
+        Threads = result.GetValue(Threads),
+        MicronsPerPixel = result.GetValue(Mpp),
+    };
+
+    /// <summary>Converts one input to one output; also used by the batch command.</summary>
+    public static async Task<ConversionResult> ConvertOneAsync(IStorage storage, string input, string output,
+        ConversionOptions options, bool overwrite, bool liveBar, bool quiet, CancellationToken ct)
+    {
+        if (string.Equals(input, output, StringComparison.Ordinal)
+            || (!input.Contains("://", StringComparison.Ordinal) && !output.Contains("://", StringComparison.Ordinal)
+                && string.Equals(Path.GetFullPath(input), Path.GetFullPath(output), StringComparison.Ordinal)))
+        {
+            throw new ArgumentException($"{output}: the output must not be the input");
+        }
+
+        if (!overwrite && await storage.GetInfoAsync(output, ct).ConfigureAwait(false) is not null)
+        {
+            throw new OutputExistsException($"{output}: output exists (use --overwrite to replace it)");
+        }
+
+        var sourceInfo = await storage.GetInfoAsync(input, ct).ConfigureAwait(false)
+            ?? throw new FileNotFoundException($"{input}: no such file or object", input);
+        await using var source = await storage.OpenReadAsync(input, ct).ConfigureAwait(false);
+        var info = await SourceInspector.InspectAsync(source, ct).ConfigureAwait(false);
+        foreach (var warning in info.Warnings)
+        {
+            Log.Warning("{Input}: {Warning}", input, warning);
+        }
+
+        Log.Information("Converting {Input} ({Width}x{Height}, {Size:0.0} GB) to {Output}",
+            input, info.Main.Width, info.Main.Height, source.Length / 1e9, output);
+        var metadata = new Dictionary<string, string>
+        {
+            ["btfconvert-source"] = input,
+            ["btfconvert-source-etag"] = sourceInfo.ETag ?? string.Empty,
+            ["btfconvert-source-size"] = sourceInfo.Length.ToString(CultureInfo.InvariantCulture),
+            ["btfconvert-version"] = ProductInfo.Version,
+            ["btfconvert-options"] = options.Fingerprint(),
+        };
+        await using var sink = await storage.CreateAsync(output, new SinkOptions(overwrite, metadata), ct).ConfigureAwait(false);
+        return await ProgressDisplay.RunAsync(Path.GetFileName(input), source.Length, liveBar, quiet,
+            progress => TiffConverter.ConvertAsync(info, source, sink, options, progress, ct)).ConfigureAwait(false);
+    }
+
+    public static void LogResult(ConversionResult r)
+    {
+        double seconds = Math.Max(0.001, r.Elapsed.TotalSeconds);
+        Log.Information(
+            "Wrote {Output}: {Levels} levels ({Sizes}), {Tiles} tiles ({Duplicates} shared), {Size:0.0} MB ({Ratio:0.0}x smaller), {Encoder}, mpp {Mpp}, {Seconds:0.0} s, {Rate:0} MB/s",
+            r.Destination, r.Plan.Levels.Count, string.Join(" ", r.Plan.Levels.Select(l => $"{l.Width}x{l.Height}")),
+            r.TilesWritten, r.DuplicateTiles, r.OutputBytes / 1e6, (double)r.SourceBytes / Math.Max(1, r.OutputBytes), r.Encoder,
+            r.MicronsPerPixel?.ToString("0.####", CultureInfo.InvariantCulture) ?? "unknown", seconds, r.SourceBytes / 1e6 / seconds);
+    }
+}

@@ -1,0 +1,128 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using BtfConvert.Core.Conversion;
+using BtfConvert.Core.Encoding;
+using BtfConvert.Core.Pyramid;
+using BtfConvert.Core.Tiff;
+
+namespace BtfConvert.Cli;
+
+/// <summary><c>btfconvert info IN [--json]</c>: what the input holds and what a conversion would produce.</summary>
+public static class InfoCommand
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static Command Create(GlobalOptions global)
+    {
+        var input = new Argument<string>("input") { Description = "A strip-organized TIFF/BigTIFF: a path or s3://bucket/key" };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
+        var command = new Command("info", "Show dimensions, strips, IFDs, vendor metadata and the planned pyramid of an input")
+        {
+            input, json, ConvertCommand.TileSize, ConvertCommand.Compression, ConvertCommand.Quality, ConvertCommand.Mpp,
+        };
+        command.SetAction((result, ct) => CommandRunner.RunAsync(result, global, ct, async () =>
+        {
+            var options = ConvertCommand.OptionsFrom(result);
+            options.Validate();
+            var storage = StorageFactory.Create(global.StorageSettings(result));
+            string location = result.GetValue(input)!;
+            await using var source = await storage.OpenReadAsync(location, ct).ConfigureAwait(false);
+            var info = await SourceInspector.InspectAsync(source, ct).ConfigureAwait(false);
+            var report = Describe(info, options);
+            Console.Out.Write(result.GetValue(json) ? JsonSerializer.Serialize(report, JsonOptions) + "\n" : ToText(report));
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    public static InfoReport Describe(SourceInfo info, ConversionOptions options)
+    {
+        var main = info.Main;
+        var plan = PyramidPlan.Create(main.Width, main.Height, options.TileSize, options.TileSize);
+        var format = new TileFormat(options.TileSize, options.TileSize, main.SamplesPerPixel);
+        var (mpp, mppSource) = TiffConverter.ResolvePixelSize(info, options);
+        var dirs = info.File.Directories.Select((d, i) => new DirectoryReport(
+            i, d.Offset, d.Width, d.Height, d.Fields.Count,
+            d.GetUInt64(TiffTag.Compression) ?? 1, d.GetUInt64(TiffTag.Photometric),
+            d.GetUInt64(TiffTag.SamplesPerPixel) ?? 1, d[TiffTag.BitsPerSample]?.GetUInt64() ?? 1,
+            i == main.DirectoryIndex ? "main" : info.AssociatedImages.Any(a => a.SourceDirectoryIndex == i) ? "associated" : "skipped",
+            d.Exif is not null)).ToList();
+        long raw = plan.Levels.Sum(l => (long)l.Width * l.Height * main.SamplesPerPixel);
+        return new InfoReport(
+            info.File.Name, info.File.Length, info.File.Header.IsBigTiff ? "BigTIFF" : "TIFF",
+            info.File.Header.LittleEndian ? "little-endian" : "big-endian",
+            main.Width, main.Height, main.SamplesPerPixel, main.RowsPerStrip, main.StripOffsets.Count,
+            main.StripOffsets.Count > 0 ? main.StripOffsets[0] : 0,
+            main.Directory.GetString(TiffTag.Make), main.Directory.GetString(TiffTag.Model),
+            main.Directory.GetString(TiffTag.Artist), main.Directory.GetString(TiffTag.DateTime),
+            mpp, mppSource, info.Sis?.Magnification, info.Sis?.CameraName,
+            dirs,
+            plan.Levels.Select((l, i) => new LevelReport(i, l.Width, l.Height, l.TilesAcross, l.TilesDown)).ToList(),
+            plan.TotalTiles,
+            EstimateOutputBytes(raw, options.Compression, options.Quality),
+            TiffConverter.EstimateWorstCaseBytes(plan, format, options.Compression) >= TiffConverter.ClassicTiffLimit,
+            TileEncoderFactories.Create(options.Compression, format, options.Quality).Name,
+            info.Warnings);
+    }
+
+    /// <summary>A rough typical size for tissue scans (JPEG q90 4:2:0 ≈ 10:1), for planning disk and transfer.</summary>
+    private static long EstimateOutputBytes(long rawBytes, TileCompression compression, int quality) => compression switch
+    {
+        TileCompression.Jpeg => (long)(rawBytes * (quality >= 95 ? 0.2 : quality >= 85 ? 0.1 : 0.06)),
+        TileCompression.Deflate => rawBytes / 2,
+        TileCompression.Zstd => rawBytes * 45 / 100,
+        TileCompression.Lzw => rawBytes * 6 / 10,
+        _ => rawBytes,
+    };
+
+    private static string ToText(InfoReport r)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var lines = new List<string>
+        {
+            string.Create(inv, $"File:        {r.File} ({r.FileBytes:N0} bytes, {r.Format}, {r.ByteOrder})"),
+            string.Create(inv, $"Image:       {r.Width} x {r.Height}, {r.SamplesPerPixel} samples/pixel, 8-bit, uncompressed"),
+            string.Create(inv, $"Strips:      {r.Strips} of {r.RowsPerStrip} rows, first at byte {r.FirstStripOffset}"),
+            $"Scanner:     {r.Make} {r.Model} {r.Artist}".TrimEnd(),
+            $"Date:        {r.DateTime}",
+            r.MicronsPerPixel is { } m ? string.Create(inv, $"Pixel size:  {m:0.######} µm ({r.PixelSizeSource})") : "Pixel size:  unknown (use --mpp)",
+        };
+        if (r.Magnification is > 0)
+        {
+            lines.Add(string.Create(inv, $"Objective:   {r.Magnification}x {r.Camera}"));
+        }
+
+        lines.Add("Directories:");
+        foreach (var d in r.Directories)
+        {
+            lines.Add(string.Create(inv,
+                $"  IFD {d.Index} at byte {d.Offset}: {d.Width} x {d.Height}, {d.SamplesPerPixel}x{d.BitsPerSample}-bit, compression {d.Compression}, {d.Entries} tags{(d.HasExif ? ", EXIF" : string.Empty)} — {d.Role}"));
+        }
+
+        lines.Add(string.Create(inv, $"Planned pyramid ({r.Encoder}, {r.TotalTiles:N0} tiles, {(r.BigTiff ? "BigTIFF" : "classic TIFF")}, about {r.EstimatedOutputBytes / 1e6:0} MB):"));
+        foreach (var l in r.Levels)
+        {
+            lines.Add(string.Create(inv, $"  level {l.Index}: {l.Width} x {l.Height} ({l.TilesAcross} x {l.TilesDown} tiles)"));
+        }
+
+        foreach (var w in r.Warnings)
+        {
+            lines.Add($"Warning:     {w}");
+        }
+
+        return string.Join('\n', lines) + "\n";
+    }
+
+    public sealed record InfoReport(
+        string File, long FileBytes, string Format, string ByteOrder, int Width, int Height, int SamplesPerPixel,
+        long RowsPerStrip, int Strips, long FirstStripOffset, string? Make, string? Model, string? Artist, string? DateTime,
+        double? MicronsPerPixel, string PixelSizeSource, double? Magnification, string? Camera,
+        IReadOnlyList<DirectoryReport> Directories, IReadOnlyList<LevelReport> Levels, long TotalTiles,
+        long EstimatedOutputBytes, bool BigTiff, string Encoder, IReadOnlyList<string> Warnings);
+
+    public sealed record DirectoryReport(int Index, long Offset, long Width, long Height, int Entries, ulong Compression,
+        ulong? Photometric, ulong SamplesPerPixel, ulong BitsPerSample, string Role, bool HasExif);
+
+    public sealed record LevelReport(int Index, int Width, int Height, int TilesAcross, int TilesDown);
+}

@@ -1,0 +1,33 @@
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace BtfConvert.Cli;
+
+/// <summary>Serilog is configured here and only here: stderr (text or JSON lines), optionally a file.</summary>
+public static class LoggingSetup
+{
+    public static void Configure(string format, bool quiet, bool verbose, string? logFile)
+    {
+        var level = verbose ? LogEventLevel.Debug : quiet ? LogEventLevel.Warning : LogEventLevel.Information;
+        var config = new LoggerConfiguration().MinimumLevel.Is(level);
+        if (string.Equals(format, "json", StringComparison.OrdinalIgnoreCase))
+        {
+            config = config.WriteTo.Console(new CompactJsonFormatter(), standardErrorFromLevel: LogEventLevel.Verbose);
+        }
+        else
+        {
+            config = config.WriteTo.Console(
+                outputTemplate: "{Timestamp:yyyy-MM-ddTHH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}",
+                standardErrorFromLevel: LogEventLevel.Verbose,
+                formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (!string.IsNullOrEmpty(logFile))
+        {
+            config = config.WriteTo.File(new CompactJsonFormatter(), logFile, restrictedToMinimumLevel: LogEventLevel.Debug);
+        }
+
+        Log.Logger = config.CreateLogger();
+    }
+}
