@@ -1,0 +1,54 @@
+namespace BtfConvert.Core.IO;
+
+/// <summary>An output in memory (tests, verification of small files). <see cref="Committed"/> is null until commit.</summary>
+public sealed class MemoryByteSink(string name = "memory") : IByteSink
+{
+    private MemoryStream? _stream;
+    private int _headLength;
+
+    public string Name { get; } = name;
+    public long Position => _stream?.Length ?? 0;
+
+    /// <summary>The finished file, once <see cref="CommitAsync"/> has run.</summary>
+    public byte[]? Committed { get; private set; }
+
+    public bool Aborted { get; private set; }
+
+    public ValueTask OpenAsync(int headLength, long estimatedLength, CancellationToken cancellationToken)
+    {
+        _headLength = headLength;
+        _stream = new MemoryStream();
+        _stream.SetLength(headLength);
+        _stream.Position = headLength;
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask AppendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        (_stream ?? throw new InvalidOperationException("sink not opened")).Write(data.Span);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask CommitAsync(ReadOnlyMemory<byte> head, CancellationToken cancellationToken)
+    {
+        var stream = _stream ?? throw new InvalidOperationException("sink not opened");
+        if (head.Length != _headLength)
+        {
+            throw new ArgumentException($"head is {head.Length} bytes but {_headLength} were reserved", nameof(head));
+        }
+
+        var bytes = stream.ToArray();
+        head.Span.CopyTo(bytes);
+        Committed = bytes;
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask AbortAsync()
+    {
+        Aborted = Committed is null;
+        _stream = null;
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => Committed is null ? AbortAsync() : ValueTask.CompletedTask;
+}

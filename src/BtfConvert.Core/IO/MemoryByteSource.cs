@@ -1,0 +1,24 @@
+namespace BtfConvert.Core.IO;
+
+/// <summary>Bytes in memory as a source (small files, tests, fuzzing).</summary>
+public sealed class MemoryByteSource(string name, ReadOnlyMemory<byte> data) : IByteSource
+{
+    public string Name { get; } = name;
+    public long Length => data.Length;
+    public int PreferredReadSize => 1 << 20;
+    public int PreferredConcurrency => 1;
+
+    public ValueTask ReadExactlyAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (offset < 0 || offset > data.Length || buffer.Length > data.Length - offset)
+        {
+            throw new EndOfStreamException($"{Name}: read of {buffer.Length} bytes at {offset} is past the end ({data.Length} bytes)");
+        }
+
+        data.Span.Slice((int)offset, buffer.Length).CopyTo(buffer.Span);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
