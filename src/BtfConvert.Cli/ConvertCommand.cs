@@ -22,9 +22,7 @@ public static class ConvertCommand
         Description = "Tile compression: jpeg (YCbCr 4:2:0), deflate, zstd, lzw or none",
         DefaultValueFactory = _ => TileCompression.Jpeg,
         HelpName = "jpeg|deflate|zstd|lzw|none",
-        CustomParser = r => Enum.TryParse<TileCompression>(r.Tokens[0].Value, ignoreCase: true, out var c)
-            ? c
-            : throw new ArgumentException($"--compression must be jpeg, deflate, zstd, lzw or none (got '{r.Tokens[0].Value}')"),
+        CustomParser = r => ParseEnum<TileCompression>(r, "--compression must be jpeg, deflate, zstd, lzw or none"),
     };
 
     public static Option<int> Quality { get; } = new("--quality", "-Q")
@@ -38,9 +36,7 @@ public static class ConvertCommand
         Description = "Write BigTIFF: auto (when the output could pass 4 GB), yes or no",
         DefaultValueFactory = _ => BigTiffMode.Auto,
         HelpName = "auto|yes|no",
-        CustomParser = r => Enum.TryParse<BigTiffMode>(r.Tokens[0].Value, ignoreCase: true, out var m)
-            ? m
-            : throw new ArgumentException($"--bigtiff must be auto, yes or no (got '{r.Tokens[0].Value}')"),
+        CustomParser = r => ParseEnum<BigTiffMode>(r, "--bigtiff must be auto, yes or no"),
     };
 
     public static Option<int> Threads { get; } = new("--threads", "-j")
@@ -55,6 +51,19 @@ public static class ConvertCommand
     };
 
     public static Option<bool> Overwrite { get; } = new("--overwrite", "-f") { Description = "Replace an existing output" };
+
+    private static T ParseEnum<T>(System.CommandLine.Parsing.ArgumentResult result, string error)
+        where T : struct, Enum
+    {
+        string value = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed))
+        {
+            return parsed;
+        }
+
+        result.AddError($"{error} (got '{value}')");
+        return default;
+    }
 
     public static Command Create(GlobalOptions global)
     {

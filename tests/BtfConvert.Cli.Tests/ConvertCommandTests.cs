@@ -1,0 +1,102 @@
+namespace BtfConvert.Cli.Tests;
+
+public sealed class ConvertCommandTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Shorthand_converts_and_reports_success()
+    {
+        string input = _dir.File("in.btf"), output = _dir.File("out.tiff");
+        Inputs.WriteStripTiff(input, 300, 200);
+        var r = await CliRunner.RunAsync(input, output, "--compression", "deflate");
+        Assert.Equal(ExitCodes.Success, r.ExitCode);
+        Assert.True(File.Exists(output));
+        Assert.Contains("Wrote", r.StdErr + r.StdOut, StringComparison.Ordinal);
+        Assert.Equal(["in.btf", "out.tiff"], _dir.Files().Order());
+    }
+
+    [Fact]
+    public async Task Refuses_to_overwrite_without_the_flag_and_leaves_the_file_alone()
+    {
+        string input = _dir.File("in.btf"), output = _dir.File("out.tiff");
+        Inputs.WriteStripTiff(input, 64, 64);
+        File.WriteAllText(output, "precious");
+        var r = await CliRunner.RunAsync("convert", input, output);
+        Assert.Equal(ExitCodes.OutputExists, r.ExitCode);
+        Assert.Contains($"{output}: output exists", r.StdErr, StringComparison.Ordinal);
+        Assert.Equal("precious", File.ReadAllText(output));
+
+        r = await CliRunner.RunAsync("convert", input, output, "--overwrite");
+        Assert.Equal(ExitCodes.Success, r.ExitCode);
+        Assert.NotEqual("precious", File.ReadAllText(output));
+    }
+
+    public static TheoryData<string, byte[]?, int, string> BadInputs => new()
+    {
+        { "empty.btf", [], ExitCodes.BadInput, "file is empty" },
+        { "text.btf", "hello, this is not an image"u8.ToArray(), ExitCodes.BadInput, "not a TIFF file" },
+        { "missing.btf", null, ExitCodes.BadInput, "no such file" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public async Task Bad_inputs_give_one_line_naming_the_file_and_no_output(string name, byte[]? content, int code, string message)
+    {
+        string input = _dir.File(name), output = _dir.File("out.tiff");
+        if (content is not null)
+        {
+            File.WriteAllBytes(input, content);
+        }
+
+        var r = await CliRunner.RunAsync(input, output);
+        Assert.Equal(code, r.ExitCode);
+        var errorLine = Assert.Single(r.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains(" ERR ", StringComparison.Ordinal));
+        Assert.Contains(input, errorLine, StringComparison.Ordinal);
+        Assert.Contains(message, errorLine, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", r.StdErr, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+        Assert.DoesNotContain(_dir.Files(), f => f.EndsWith(".tmp", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Unsupported_compression_is_a_bad_input()
+    {
+        string input = _dir.File("lzw.btf"), output = _dir.File("out.tiff");
+        Inputs.WriteStripTiff(input, 64, 64, compression: 5);
+        var r = await CliRunner.RunAsync(input, output);
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.Contains("compression LZW (5) is not supported", r.StdErr, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+
+    [Theory]
+    [InlineData("--tile-size", "100")]
+    [InlineData("--quality", "0")]
+    [InlineData("--compression", "webp")]
+    [InlineData("--bogus", "1")]
+    public async Task Bad_options_are_usage_errors(string option, string value)
+    {
+        string input = _dir.File("in.btf");
+        Inputs.WriteStripTiff(input, 16, 16);
+        var r = await CliRunner.RunAsync(input, _dir.File("out.tiff"), option, value);
+        Assert.Equal(ExitCodes.UsageError, r.ExitCode);
+        Assert.False(File.Exists(_dir.File("out.tiff")));
+    }
+
+    [Fact]
+    public async Task Json_logs_are_one_object_per_line()
+    {
+        string input = _dir.File("in.btf");
+        Inputs.WriteStripTiff(input, 100, 100);
+        var r = await CliRunner.RunAsync(input, _dir.File("out.tiff"), "--log-format", "json");
+        Assert.Equal(ExitCodes.Success, r.ExitCode);
+        foreach (var line in r.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(line);
+            Assert.True(doc.RootElement.TryGetProperty("@t", out _));
+        }
+    }
+}

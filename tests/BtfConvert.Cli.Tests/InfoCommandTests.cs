@@ -1,0 +1,47 @@
+using System.Text.Json;
+
+namespace BtfConvert.Cli.Tests;
+
+public sealed class InfoCommandTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Json_reports_dimensions_strips_and_the_planned_levels()
+    {
+        string input = _dir.File("in.btf");
+        Inputs.WriteStripTiff(input, 3001, 20);
+        var r = await CliRunner.RunAsync("info", input, "--json");
+        Assert.Equal(ExitCodes.Success, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        var root = doc.RootElement;
+        Assert.Equal(3001, root.GetProperty("width").GetInt32());
+        Assert.Equal(20, root.GetProperty("height").GetInt32());
+        Assert.Equal(1, root.GetProperty("strips").GetInt32());
+        Assert.Equal("BigTIFF", root.GetProperty("format").GetString());
+        // 3001x20 halves to 187x1: a level stops only when it fits a tile or a side would reach zero.
+        Assert.Equal(5, root.GetProperty("levels").GetArrayLength());
+        Assert.True(root.GetProperty("estimatedOutputBytes").GetInt64() > 0);
+    }
+
+    [Fact]
+    public async Task Text_output_names_the_file()
+    {
+        string input = _dir.File("in.btf");
+        Inputs.WriteStripTiff(input, 600, 600);
+        var r = await CliRunner.RunAsync("info", input);
+        Assert.Equal(ExitCodes.Success, r.ExitCode);
+        Assert.Contains(input, r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("level 2: 150 x 150", r.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Version_names_the_jpeg_encoder()
+    {
+        var r = await CliRunner.RunAsync("--version");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Matches(@"^btfconvert \d+\.\d+\.\d+ \(jpeg encoder: .+\)", r.StdOut);
+    }
+}
