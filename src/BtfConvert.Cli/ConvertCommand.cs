@@ -79,7 +79,8 @@ public static class ConvertCommand
             options.Validate();
             var storage = StorageFactory.Create(global.StorageSettings(result));
             bool live = ProgressDisplay.UseLiveBar(result.GetValue(global.Quiet), result.GetValue(global.LogFormat) ?? "text");
-            var converted = await ConvertOneAsync(storage, result.GetValue(input)!, result.GetValue(output)!, options,
+            string source = result.GetValue(input)!;
+            var converted = await ConvertOneAsync(storage, source, ResolveOutput(source, result.GetValue(output)!), options,
                 result.GetValue(Overwrite), live, result.GetValue(global.Quiet), ct).ConfigureAwait(false);
             LogResult(converted);
             return ExitCodes.Success;
@@ -96,6 +97,20 @@ public static class ConvertCommand
         Threads = result.GetValue(Threads),
         MicronsPerPixel = result.GetValue(Mpp),
     };
+
+    /// <summary>An output that is a directory (existing, or ending in '/') gets the input's name with ".tiff".</summary>
+    public static string ResolveOutput(string input, string output)
+    {
+        bool isDirectory = output.EndsWith('/')
+            || (!output.Contains("://", StringComparison.Ordinal) && Directory.Exists(output));
+        if (!isDirectory)
+        {
+            return output;
+        }
+
+        string name = Path.GetFileNameWithoutExtension(input.TrimEnd('/')) + ".tiff";
+        return output.EndsWith('/') ? output + name : Path.Combine(output, name);
+    }
 
     /// <summary>Converts one input to one output; also used by the batch command.</summary>
     public static async Task<ConversionResult> ConvertOneAsync(IStorage storage, string input, string output,

@@ -19,6 +19,17 @@ public sealed class ConvertCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task An_output_directory_gets_the_input_name_with_tiff()
+    {
+        string input = _dir.File("slide.btf");
+        Inputs.WriteStripTiff(input, 40, 30);
+        var r = await CliRunner.RunAsync(input, _dir.Path);
+        Assert.Equal(ExitCodes.Success, r.ExitCode);
+        Assert.True(File.Exists(_dir.File("slide.tiff")));
+        Assert.Equal("s3://b/out/slide.tiff", ConvertCommand.ResolveOutput("s3://a/in/slide.btf", "s3://b/out/"));
+    }
+
+    [Fact]
     public async Task Refuses_to_overwrite_without_the_flag_and_leaves_the_file_alone()
     {
         string input = _dir.File("in.btf"), output = _dir.File("out.tiff");
