@@ -51,7 +51,9 @@ def main():
         report['tifffile_tiled_pages'] = len(tiled)
         source = None
         if a.source:
-            source = tifffile.imread(a.source)
+            # pages[0], not imread: tifffile's SIS series trips over the tiny 16-bit second IFD of Olympus files.
+            with tifffile.TiffFile(a.source) as src:
+                source = src.pages[0].asarray()
             if source.ndim == 2:
                 source = source[:, :, None]
         if a.exact and source is not None:
