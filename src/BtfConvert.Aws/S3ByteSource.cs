@@ -20,6 +20,7 @@ public sealed class S3ByteSource : IByteSource
     private readonly S3Settings _settings;
     private int _getRequests;
     private int _retries;
+    private long _bytesReceived;
 
     private S3ByteSource(IAmazonS3 client, S3Location location, S3Settings settings, long length, string eTag)
     {
@@ -42,6 +43,9 @@ public sealed class S3ByteSource : IByteSource
 
     /// <summary>GET requests sent so far, retries included (diagnostics and tests).</summary>
     public int GetRequests => Volatile.Read(ref _getRequests);
+
+    /// <summary>Body bytes received, interrupted responses included: equal to the bytes asked for when nothing is read twice.</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
     /// <summary>Reads that had to be resumed after a transient failure.</summary>
     public int Retries => Volatile.Read(ref _retries);
@@ -153,6 +157,7 @@ public sealed class S3ByteSource : IByteSource
                     }
 
                     done += n;
+                    Interlocked.Add(ref _bytesReceived, n);
                 }
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested
