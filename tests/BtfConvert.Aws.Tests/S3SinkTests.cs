@@ -63,9 +63,15 @@ public sealed class S3SinkTests(S3ServerFixture server)
         using var storage = new S3Storage(server.Settings() with { PartSize = 32 << 10 });
         string key = server.NewKey("out.tiff");
         await using var inner = new MemoryByteSource(Conversions.InputName, Input);
-        // Small reads so the failure lands mid-image, after several parts went up.
-        var source = new HookedSource(new SmallReads(inner), n => n == 60 ? throw new IOException("in.btf: disk on fire") : Task.CompletedTask);
         await using var sink = (S3ByteSink)await storage.CreateAsync(server.Uri(key), Metadata(), default);
+        // Small reads so the failure lands mid-image, once the multipart upload has parts.
+        var source = new HookedSource(new SmallReads(inner), async n =>
+        {
+            if (n >= 40 && await UploadStartedAsync(sink))
+            {
+                throw new IOException("in.btf: disk on fire");
+            }
+        });
         var e = await Assert.ThrowsAsync<IOException>(() => Conversions.ConvertAsync(source, sink, Conversions.Options(TileCompression.None)));
         Assert.Contains("disk on fire", e.Message, StringComparison.Ordinal);
         Assert.NotNull(sink.UploadId);
@@ -98,14 +104,14 @@ public sealed class S3SinkTests(S3ServerFixture server)
         string key = server.NewKey("out.tiff");
         using var cancel = new CancellationTokenSource();
         await using var inner = new MemoryByteSource(Conversions.InputName, Input);
+        await using var sink = (S3ByteSink)await storage.CreateAsync(server.Uri(key), Metadata(), default);
         var source = new HookedSource(new SmallReads(inner), async n =>
         {
-            if (n == 60)
+            if (n >= 40 && await UploadStartedAsync(sink))
             {
                 await cancel.CancelAsync();
             }
         });
-        await using var sink = (S3ByteSink)await storage.CreateAsync(server.Uri(key), Metadata(), default);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(
             () => Conversions.ConvertAsync(source, sink, Conversions.Options(TileCompression.None), cancel.Token));
         Assert.False(await server.ExistsAsync(key));
@@ -126,6 +132,17 @@ public sealed class S3SinkTests(S3ServerFixture server)
         await using var sink = await storage.CreateAsync(server.Uri(key), Metadata(overwrite: true), default);
         await Conversions.ConvertAsync(source, sink, Conversions.Options(TileCompression.Jpeg));
         Assert.Equal(await Conversions.ReferenceAsync(Input, Conversions.Options(TileCompression.Jpeg)), await server.GetAsync(key));
+    }
+
+    /// <summary>Waits (briefly) until the sink has uploaded a part: the encoders run behind the reader.</summary>
+    private static async Task<bool> UploadStartedAsync(S3ByteSink sink)
+    {
+        for (int i = 0; i < 250 && sink.PartsUploaded == 0; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        return sink.PartsUploaded > 0;
     }
 
     /// <summary>Makes the converter read in small steps, so a hook on the Nth read falls mid-image.</summary>
