@@ -56,6 +56,7 @@ internal static class S3ErrorTranslator
     /// <summary>Failures a later attempt may not see: server errors, throttling, timeouts, dropped connections.</summary>
     public static bool IsTransient(Exception e) => e switch
     {
+        SourceChangedException or StorageException or EndOfStreamException or FileNotFoundException => false,
         AmazonServiceException s => (int)s.StatusCode >= 500 || (int)s.StatusCode == 429
             || s.ErrorCode is "SlowDown" or "Throttling" or "ThrottlingException" or "RequestTimeout" or "RequestTimeTooSkewed" or "InternalError",
         AmazonClientException c => !IsMissingCredentials(c) && c.InnerException is { } inner && IsTransient(inner),
