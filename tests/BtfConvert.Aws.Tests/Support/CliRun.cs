@@ -4,7 +4,7 @@ using BtfConvert.Cli;
 namespace BtfConvert.Aws.Tests.Support;
 
 /// <summary>Runs btfconvert as users do: in-process through Program.RunAsync (console captured), or as a child process.</summary>
-public static class Cli
+public static class CliRun
 {
     public sealed record Result(int ExitCode, string StdOut, string StdErr)
     {
