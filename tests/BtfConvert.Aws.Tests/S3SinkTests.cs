@@ -97,6 +97,24 @@ public sealed class S3SinkTests(S3ServerFixture server)
     }
 
     [SkippableFact]
+    public async Task Part_uploads_cut_by_connection_resets_are_retried_and_the_output_is_identical()
+    {
+        server.Require();
+        var options = Conversions.Options(TileCompression.None);
+        byte[] expected = await Conversions.ReferenceAsync(Input, options);
+        await using var proxy = new TcpFaultProxy(server.Port);
+        using var storage = new S3Storage(server.Settings(proxy.Endpoint) with { PartSize = 64 << 10 });
+        string key = server.NewKey("out.tiff");
+        await using var source = new MemoryByteSource(Conversions.InputName, Input);
+        await using var sink = (S3ByteSink)await storage.CreateAsync(server.Uri(key), Metadata(), default);
+        proxy.Arm("PUT", FaultKind.Reset, 3);
+        await Conversions.ConvertAsync(source, sink, options);
+        Assert.Equal(3, proxy.FaultsInjected);
+        Assert.NotNull(sink.UploadId);
+        Assert.Equal(expected, await server.GetAsync(key));
+    }
+
+    [SkippableFact]
     public async Task Cancelling_mid_upload_leaves_no_object()
     {
         server.Require();
