@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Collections.Concurrent;
 using System.Globalization;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -13,7 +13,7 @@ namespace BtfConvert.Aws;
 /// uploaded last, patched; parts 2..N upload as they fill, a bounded number at once (S3 assembles parts by number,
 /// not by arrival). Outputs smaller than about two parts go up as one PutObject at commit. Anything but a
 /// successful commit aborts the multipart upload, so no object ever appears at the key.
-/// Memory: part 1 + (MaxPartsInFlight + 1) × part size.
+/// Memory: part 1 + (MaxPartsInFlight + 1) × part size, in buffers of exactly the part size that are reused.
 /// </summary>
 public sealed class S3ByteSink : IByteSink
 {
@@ -25,6 +25,8 @@ public sealed class S3ByteSink : IByteSink
     private readonly List<Task> _uploads = [];
     private readonly List<PartETag> _parts = [];
     private readonly Lock _partsLock = new();
+    // Own buffers rather than ArrayPool: the shared pool rounds 5 MiB up to 8 MiB and keeps what it hands out.
+    private readonly ConcurrentBag<byte[]> _freeBuffers = [];
     private SemaphoreSlim? _slots;
     private byte[]? _first;
     private int _firstLength;
@@ -102,7 +104,7 @@ public sealed class S3ByteSink : IByteSink
                 continue;
             }
 
-            _current ??= ArrayPool<byte>.Shared.Rent(PartSize);
+            _current ??= _freeBuffers.TryTake(out var reused) ? reused : new byte[PartSize];
             int take = Math.Min(data.Length, PartSize - _currentLength);
             data.Span[..take].CopyTo(_current.AsSpan(_currentLength));
             _currentLength += take;
@@ -174,7 +176,7 @@ public sealed class S3ByteSink : IByteSink
         {
             if (pooled)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                _freeBuffers.Add(buffer);
             }
 
             _slots!.Release();
@@ -379,13 +381,9 @@ public sealed class S3ByteSink : IByteSink
             }
         }
 
-        if (_current is not null)
-        {
-            ArrayPool<byte>.Shared.Return(_current);
-            _current = null;
-        }
-
+        _current = null;
         _first = null;
+        _freeBuffers.Clear();
     }
 
     public async ValueTask DisposeAsync()

@@ -25,8 +25,9 @@ public sealed record S3Settings(string? Profile = null, string? Region = null, s
     /// Values below 5 MiB are for tests against servers that do not enforce S3's minimum.</summary>
     public int? PartSize { get; init; }
 
-    /// <summary>Parts uploading at once; memory is about (this + 2) × part size.</summary>
-    public int MaxPartsInFlight { get; init; } = 4;
+    /// <summary>Parts uploading at once; memory is (this + 2) × part size. Outputs are compressed (JPEG ≈ 1/10 of
+    /// the input), so three parallel uploads keep up with the converter on any link where reading does.</summary>
+    public int MaxPartsInFlight { get; init; } = 3;
 
     /// <summary>ListObjectsV2 page size (S3's maximum is 1000).</summary>
     public int ListPageSize { get; init; } = 1000;
