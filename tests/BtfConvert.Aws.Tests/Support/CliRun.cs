@@ -30,6 +30,19 @@ public static class CliRun
         }
     }
 
+    /// <summary>btfconvert as a child process with this process's environment (the fixture's credentials included).</summary>
+    public static Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "btfconvert.dll"));
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start btfconvert");
+    }
+
     /// <summary>A child process with exactly the environment given (plus PATH, HOME and DOTNET_ROOT), to test credential lookup.</summary>
     public static async Task<Result> RunIsolatedAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
