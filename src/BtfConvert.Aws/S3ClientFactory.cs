@@ -54,6 +54,13 @@ public static class S3ClientFactory
             }
 
             config.ServiceURL = endpoint;
+            // Virtual-host addressing puts the bucket in the host name, which cannot work for an IP address or
+            // localhost: use path style there even without --path-style.
+            if (uri.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 || uri.IsLoopback)
+            {
+                config.ForcePathStyle = true;
+            }
+
             // S3-compatible stores sign with a region too (OCI: the tenancy's region; MinIO/Ceph: usually us-east-1).
             config.AuthenticationRegion = region ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? DefaultRegion;
         }

@@ -53,12 +53,13 @@ public sealed class S3CliTests(S3ServerFixture server) : IDisposable
     }
 
     [SkippableFact]
-    public async Task Info_reads_an_s3_input()
+    public async Task Info_reads_an_s3_input_and_an_ip_endpoint_implies_path_style()
     {
         server.Require();
         string key = server.NewKey("slide.btf");
         await server.PutAsync(key, SampleInputs.Btf(700, 500));
-        var r = await CliRun.RunAsync(["info", server.Uri(key), "--json", .. Endpoint]);
+        // No --path-style: an endpoint given as an IP address implies it.
+        var r = await CliRun.RunAsync("info", server.Uri(key), "--json", "--endpoint-url", server.Endpoint);
         Assert.True(r.ExitCode == 0, r.Output);
         Assert.Contains("\"width\": 700", r.StdOut, StringComparison.Ordinal);
         Assert.Contains(server.Uri(key), r.StdOut, StringComparison.Ordinal);
