@@ -165,4 +165,26 @@ public sealed class S3CliTests(S3ServerFixture server) : IDisposable
         Assert.True(r.ExitCode == ExitCodes.IoError, r.Output);
         Assert.Contains($"{server.Uri(key)}: no AWS credentials found", r.StdErr, StringComparison.Ordinal);
     }
+
+    [SkippableFact]
+    public async Task A_shared_profile_and_the_endpoint_variable_are_enough_to_reach_the_store()
+    {
+        server.Require();
+        string key = server.NewKey("in.btf");
+        await server.PutAsync(key, SampleInputs.Btf(300, 200));
+        File.WriteAllText(_dir.File("credentials"),
+            $"[btftest]\naws_access_key_id = {S3ServerFixture.AccessKey}\naws_secret_access_key = {S3ServerFixture.SecretKey}\n");
+        var env = new Dictionary<string, string>
+        {
+            ["HOME"] = _dir.Path,
+            ["AWS_EC2_METADATA_DISABLED"] = "true",
+            ["AWS_SHARED_CREDENTIALS_FILE"] = _dir.File("credentials"),
+            ["AWS_CONFIG_FILE"] = _dir.File("no-config"),
+            ["AWS_ENDPOINT_URL_S3"] = server.Endpoint,
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+        };
+        var r = await CliRun.RunIsolatedAsync(env, "info", server.Uri(key), "--profile", "btftest", "--json");
+        Assert.True(r.ExitCode == 0, r.Output);
+        Assert.Contains("\"width\": 300", r.StdOut, StringComparison.Ordinal);
+    }
 }
