@@ -262,8 +262,8 @@ public sealed class S3ByteSink : IByteSink
 
     private async Task PutSingleAsync(byte[] first, CancellationToken cancellationToken)
     {
+        // Below two parts the whole output is already in memory: one request instead of four.
         byte[] body = first;
-        int length = _firstLength;
         if (_currentLength > 0)
         {
             body = new byte[_firstLength + _currentLength];
@@ -276,8 +276,7 @@ public sealed class S3ByteSink : IByteSink
             throw new InvalidOperationException("internal error: buffered bytes do not match the position");
         }
 
-        length = (int)Position;
-        using var stream = new MemoryStream(body, 0, length, writable: false);
+        using var stream = new MemoryStream(body, 0, (int)Position, writable: false);
         var request = new PutObjectRequest
         {
             BucketName = _location.Bucket,

@@ -152,6 +152,23 @@ public sealed class S3SinkTests(S3ServerFixture server)
         Assert.Equal(await Conversions.ReferenceAsync(Input, Conversions.Options(TileCompression.Jpeg)), await server.GetAsync(key));
     }
 
+    [SkippableTheory]
+    [InlineData(0)]
+    [InlineData(32 << 10)]
+    public async Task An_object_that_appears_at_the_key_during_the_conversion_is_not_replaced(int partSize)
+    {
+        server.Require();
+        using var storage = new S3Storage(server.Settings() with { PartSize = partSize == 0 ? null : partSize });
+        string key = server.NewKey("out.tiff");
+        await using var inner = new MemoryByteSource(Conversions.InputName, Input);
+        await using var sink = await storage.CreateAsync(server.Uri(key), Metadata(), default);
+        // Another run writes the key while this one is reading.
+        var source = new HookedSource(inner, n => n == 3 ? server.PutAsync(key, "theirs"u8.ToArray()) : Task.CompletedTask);
+        var e = await Assert.ThrowsAsync<OutputExistsException>(() => Conversions.ConvertAsync(source, sink, Conversions.Options(TileCompression.None)));
+        Assert.Equal($"{server.Uri(key)}: output appeared while converting (use --overwrite to replace it)", e.Message);
+        Assert.Equal("theirs"u8.ToArray(), await server.GetAsync(key));
+    }
+
     /// <summary>Waits (briefly) until the sink has uploaded a part: the encoders run behind the reader.</summary>
     private static async Task<bool> UploadStartedAsync(S3ByteSink sink)
     {
