@@ -75,7 +75,8 @@ public static class TiffFileReader
         long fileLength = reader.Source.Length;
         if (offset > (ulong)fileLength || (long)offset + header.EntryCountSize > fileLength)
         {
-            throw new InvalidDataException($"{name}: IFD offset {offset} is past the end of the file ({fileLength} bytes)");
+            throw new InvalidDataException(
+                $"{name}: IFD offset {offset} is past the end of the file ({fileLength} bytes); the file is truncated or damaged");
         }
 
         long ifdOffset = (long)offset;
