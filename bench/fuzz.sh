@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Long fuzzing run: the FsCheck property of tests/BtfConvert.Core.Tests/Robustness/FuzzTests.cs with many more
+# cases than CI's 400. Usage: bench/fuzz.sh [CASES] [ROUNDS]  (default 20000 cases × 1 round; each round uses new
+# random seeds). A failure prints the falsifying case (flavour + mutations), enough to rebuild it with FuzzCase.Build.
+# Outcome counts of every round are appended to bench/results/fuzz.log.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cases=${1:-${FUZZ_CASES:-20000}}
+rounds=${2:-1}
+mkdir -p bench/results
+dotnet build tests/BtfConvert.Core.Tests -c Release -v q -nologo >/dev/null
+for ((i = 1; i <= rounds; i++)); do
+  FUZZ_CASES=$cases FUZZ_REPORT="$PWD/bench/results/fuzz.log" \
+    dotnet test tests/BtfConvert.Core.Tests -c Release --no-build -nologo \
+      --filter "FullyQualifiedName~FuzzTests.Mutated" --logger "console;verbosity=detailed" \
+    | grep -E "cases:|Falsifiable|flavour|Failed|FuzzFailure|Exception|Passed!|Failed!" || true
+done
+tail -n "$rounds" bench/results/fuzz.log
