@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Long fuzzing run: the FsCheck property of tests/BtfConvert.Core.Tests/Robustness/FuzzTests.cs with many more
-# cases than CI's 400. Usage: bench/fuzz.sh [CASES] [ROUNDS]  (default 20000 cases × 1 round; each round uses new
-# random seeds). A failure prints the falsifying case (flavour + mutations), enough to rebuild it with FuzzCase.Build.
+# cases than CI's 400. Usage: bench/fuzz.sh [CASES] [ROUNDS]  (default 20000 cases × 1 round; every round draws new
+# random cases). A failure prints the falsifying case (flavour + mutations), which FuzzCase.Build rebuilds.
+# Runs a copy of the test binaries, so rebuilding the tree during a long run does not disturb it.
 # Outcome counts of every round are appended to bench/results/fuzz.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,9 +10,12 @@ cases=${1:-${FUZZ_CASES:-20000}}
 rounds=${2:-1}
 mkdir -p bench/results
 dotnet build tests/BtfConvert.Core.Tests -c Release -v q -nologo >/dev/null
+bin=$(mktemp -d /tmp/btfconvert-fuzz.XXXXXX)
+trap 'rm -rf "$bin"' EXIT
+cp -r tests/BtfConvert.Core.Tests/bin/Release/net10.0/. "$bin/"
 for ((i = 1; i <= rounds; i++)); do
   FUZZ_CASES=$cases FUZZ_REPORT="$PWD/bench/results/fuzz.log" \
-    dotnet test tests/BtfConvert.Core.Tests -c Release --no-build -nologo \
+    dotnet test "$bin/BtfConvert.Core.Tests.dll" \
       --filter "FullyQualifiedName~FuzzTests.Mutated" --logger "console;verbosity=detailed" \
     | grep -E "cases:|Falsifiable|flavour|Failed|FuzzFailure|Exception|Passed!|Failed!" || true
 done

@@ -91,6 +91,45 @@ public sealed class ProcessFailureTests : IDisposable
         Assert.Empty(Directory.GetFileSystemEntries(locked));
     }
 
+    /// <summary>Starts a slow conversion and returns once its temporary holds body bytes.</summary>
+    private static Process StartAndWaitForBody(string input, string output)
+    {
+        var child = CliRunner.Start("convert", input, output, "--threads", "1", "-c", "jpeg", "-q");
+        var clock = Stopwatch.StartNew();
+        string dir = Path.GetDirectoryName(output)!;
+        while (!child.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            var temp = new DirectoryInfo(dir).GetFiles($"{LocalFileSink.TempPrefix}*").FirstOrDefault();
+            if (temp is { Length: > 100_000 })
+            {
+                break;
+            }
+
+            Thread.Sleep(5);
+        }
+
+        Assert.False(child.HasExited, "the conversion finished before it could be interrupted; use a bigger sample");
+        return child;
+    }
+
+    [SkippableTheory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public void SIGINT_or_SIGTERM_mid_conversion_exits_130_and_removes_the_temporary(string signal)
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "POSIX signals");
+        string input = Sample(4096, 3072), outDir = _dir.File("out");
+        Directory.CreateDirectory(outDir);
+        string output = Path.Combine(outDir, "slide.tiff");
+        using var child = StartAndWaitForBody(input, output);
+        Assert.Equal(0, Run("kill", $"-{signal}", child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        string stderr = child.StandardError.ReadToEnd();
+        child.WaitForExit();
+        Assert.True(child.ExitCode == ExitCodes.Cancelled, $"exit {child.ExitCode}: {stderr}");
+        Assert.Contains("cancelled; no output was left behind", stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(outDir));
+    }
+
     [SkippableFact]
     public async Task SIGKILL_mid_conversion_leaves_only_a_temporary_which_the_next_run_removes()
     {
@@ -98,22 +137,8 @@ public sealed class ProcessFailureTests : IDisposable
         string input = Sample(4096, 3072), outDir = _dir.File("out");
         Directory.CreateDirectory(outDir);
         string output = Path.Combine(outDir, "slide.tiff");
-        using (var child = CliRunner.Start("convert", input, output, "--threads", "1", "-c", "jpeg", "-q"))
+        using (var child = StartAndWaitForBody(input, output))
         {
-            // Kill as soon as the temporary has body bytes: the conversion is under way.
-            var clock = Stopwatch.StartNew();
-            while (!child.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60))
-            {
-                var temp = new DirectoryInfo(outDir).GetFiles($"{LocalFileSink.TempPrefix}*").FirstOrDefault();
-                if (temp is { Length: > 100_000 })
-                {
-                    break;
-                }
-
-                Thread.Sleep(5);
-            }
-
-            Assert.False(child.HasExited, "the conversion finished before it could be killed; use a bigger sample");
             child.Kill(); // SIGKILL on Linux: no handler runs, nothing is cleaned up
             child.WaitForExit();
             Assert.Equal(137, child.ExitCode); // 128 + SIGKILL
