@@ -191,6 +191,8 @@ public static class MalformedCorpus
             With(BtBe(), p => p.SetValue(p.Entry(p.Ifd(0), OlympusSis), 1UL << 40)));
         Add("exif-offset-past-eof-ct-le", "the EXIF IFD pointer is past the end of the file", Ok, string.Empty,
             With(Ct(), p => p.SetValue(p.Entry(p.Ifd(0), ExifIfd), 0xFFFFFF00)));
+        Add("thumbnail-bits-ascii-ct-be", "the thumbnail's BitsPerSample typed ASCII", Ok, "IFD 1 skipped",
+            With(CtBe(), p => p.SetType(p.Entry(p.Ifd(1), BitsPerSample), Ascii)));
         Add("thumbnail-strip-past-eof-bt-le", "the 27×25 thumbnail's strip points past the end", Ok, "IFD 1 skipped",
             With(Bt(), p => p.SetValue(p.Entry(p.Ifd(1), StripOffsets), (ulong)p.Length + 10)));
 
