@@ -115,6 +115,16 @@ public sealed class VerifyCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Fails_against_a_source_of_another_size()
+    {
+        var (_, output) = await ConvertAsync("zstd");
+        string other = _dir.File("other.btf");
+        BtfSampleWriter.Write(other, Spec with { Width = 601 });
+        var r = await CliRunner.RunAsync("verify", output, "--source", other);
+        AssertFails(r, output, "source-dimensions: source is 601x420x3, level 0 is 600x420x3");
+    }
+
+    [Fact]
     public async Task Fails_against_a_source_with_one_changed_pixel_when_lossless()
     {
         var (source, output) = await ConvertAsync("deflate");
