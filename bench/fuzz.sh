@@ -17,6 +17,6 @@ for ((i = 1; i <= rounds; i++)); do
   FUZZ_CASES=$cases FUZZ_REPORT="$PWD/bench/results/fuzz.log" \
     dotnet test "$bin/BtfConvert.Core.Tests.dll" \
       --filter "FullyQualifiedName~FuzzTests.Mutated|FullyQualifiedName~VerifyFuzzTests.Any" --logger "console;verbosity=detailed" \
-    | grep -E "cases:|Falsifiable|flavour|Failed|FuzzFailure|Exception|Passed!|Failed!" || true
+    | grep -E "cases:|Falsifiable|flavour|Failed|FuzzFailure|Exception|^ *Passed |Total tests|Passed:" || true
 done
 tail -n "$rounds" bench/results/fuzz.log
