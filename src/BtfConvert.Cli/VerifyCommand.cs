@@ -23,13 +23,14 @@ public static class VerifyCommand
         var minPsnr = new Option<double>("--min-psnr") { Description = "Lowest PSNR (dB) a JPEG tile may have against the source", DefaultValueFactory = _ => 30 };
         var seed = new Option<int>("--seed") { Description = "Seed of the random tile choice", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
+        var threads = new Option<int>("--threads", "-j") { Description = "Tile-decoding threads (0 = one per core)", DefaultValueFactory = _ => 0 };
         var command = new Command("verify", "Check a converted file: structure, every tile decodes, and (with --source) pixels match the input")
         {
-            output, source, samples, minPsnr, seed, json, ConvertCommand.Threads,
+            output, source, samples, minPsnr, seed, json, threads,
         };
         command.SetAction((result, ct) => CommandRunner.RunAsync(result, global, ct, async () =>
         {
-            var options = new VerifyOptions(result.GetValue(samples), result.GetValue(minPsnr), result.GetValue(seed), result.GetValue(ConvertCommand.Threads));
+            var options = new VerifyOptions(result.GetValue(samples), result.GetValue(minPsnr), result.GetValue(seed), result.GetValue(threads));
             if (options.Samples < 1 || options.Threads < 0 || !double.IsFinite(options.MinPsnr))
             {
                 throw new ArgumentException("--samples must be at least 1, --threads not negative, --min-psnr a number");

@@ -109,7 +109,7 @@ public static class OutputVerifier
 
             try
             {
-                levels.Add(ReadLevel(file, i, dir));
+                levels.Add(ReadLevel(i, dir));
             }
             catch (InvalidDataException e)
             {
@@ -145,7 +145,7 @@ public static class OutputVerifier
         return (levels, problems);
     }
 
-    private static OutputLevel ReadLevel(TiffFileInfo file, int index, TiffDirectory dir)
+    private static OutputLevel ReadLevel(int index, TiffDirectory dir)
     {
         ulong Get(ushort tag, string name) => dir.GetUInt64(tag) ?? throw new InvalidDataException($"missing {name}");
         ulong width = Get(TiffTag.ImageWidth, "ImageWidth"), height = Get(TiffTag.ImageLength, "ImageLength");
@@ -191,7 +191,6 @@ public static class OutputVerifier
                 $"{level.TilesAcross}x{level.TilesDown} tiles need {level.TileCount} offsets and counts, found {level.TileOffsets.Length} and {level.TileByteCounts.Length}"));
         }
 
-        _ = file;
         return level;
     }
 
