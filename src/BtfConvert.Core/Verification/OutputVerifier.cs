@@ -15,8 +15,6 @@ namespace BtfConvert.Core.Verification;
 /// </summary>
 public static class OutputVerifier
 {
-    private const int MaxListedFailures = 3;
-
     public static async Task<VerificationReport> VerifyAsync(
         IByteSource output, IByteSource? source, VerifyOptions options, CancellationToken cancellationToken)
     {
@@ -81,10 +79,10 @@ public static class OutputVerifier
     }
 
     /// <summary>The leading tiled IFDs are the levels; later stripped IFDs are associated images.</summary>
-    private static (List<OutputLevel> Levels, List<string> Problems) ReadLevels(TiffFileInfo file)
+    private static (List<OutputLevel> Levels, ProblemList Problems) ReadLevels(TiffFileInfo file)
     {
         var levels = new List<OutputLevel>();
-        var problems = new List<string>();
+        var problems = new ProblemList();
         for (int i = 0; i < file.Directories.Count; i++)
         {
             var dir = file.Directories[i];
@@ -181,22 +179,23 @@ public static class OutputVerifier
             throw new InvalidDataException("TileOffsets/TileByteCounts are not integers");
         }
 
-        var level = new OutputLevel(index, (int)width, (int)height, (int)tileWidth, (int)tileHeight, (int)spp, compression,
+        // In long: a damaged 2^24-square level with 16-pixel tiles has 2^40 tiles, which would wrap in an int.
+        long across = (long)((width + tileWidth - 1) / tileWidth), down = (long)((height + tileHeight - 1) / tileHeight);
+        if ((ulong)(across * down) != offsets.Count || (ulong)(across * down) != counts.Count)
+        {
+            throw new InvalidDataException(Invariant(
+                $"{across}x{down} tiles need {across * down} offsets and counts, found {offsets.Count} and {counts.Count}"));
+        }
+
+        return new OutputLevel(index, (int)width, (int)height, (int)tileWidth, (int)tileHeight, (int)spp, compression,
             dir.GetUInt64(TiffTag.Predictor) ?? TiffConstants.PredictorNone,
             offsets.GetUInt64Array().Select(v => (long)Math.Min(v, long.MaxValue)).ToArray(),
             counts.GetUInt64Array().Select(v => (long)Math.Min(v, long.MaxValue)).ToArray());
-        if (level.TileOffsets.Length != level.TileCount || level.TileByteCounts.Length != level.TileCount)
-        {
-            throw new InvalidDataException(Invariant(
-                $"{level.TilesAcross}x{level.TilesDown} tiles need {level.TileCount} offsets and counts, found {level.TileOffsets.Length} and {level.TileByteCounts.Length}"));
-        }
-
-        return level;
     }
 
-    private static List<string> CheckTileLayout(TiffFileInfo file, List<OutputLevel> levels)
+    private static ProblemList CheckTileLayout(TiffFileInfo file, List<OutputLevel> levels)
     {
-        var problems = new List<string>();
+        var problems = new ProblemList();
         foreach (var level in levels)
         {
             // Deflate/LZW of noise can exceed the raw size a little; JPEG at quality 100 of noise too. 2× + 64 KB is
@@ -220,34 +219,54 @@ public static class OutputVerifier
         return problems;
     }
 
-    private static List<string> DecodeAll(IByteSource output, List<OutputLevel> levels, int threads, CancellationToken ct)
+    private static ProblemList DecodeAll(IByteSource output, List<OutputLevel> levels, int threads, CancellationToken ct)
     {
-        var work = levels.SelectMany(l => Enumerable.Range(0, l.TileCount).Select(t => (Level: l, Tile: t))).ToList();
-        int workers = Math.Max(1, Math.Min(threads > 0 ? threads : Environment.ProcessorCount, (work.Count / 64) + 1));
-        var problems = new List<string>[workers];
+        // Tiles are numbered across levels (level 0's first); no per-tile list, a damaged head may claim millions.
+        long total = levels.Sum(l => (long)l.TileCount);
+        int workers = (int)Math.Max(1, Math.Min(threads > 0 ? threads : Environment.ProcessorCount, (total / 64) + 1));
+        var problems = new ProblemList[workers];
         // Contiguous chunks: each worker reads its part of the file front to back, through its own decoder.
-        int chunk = (work.Count + workers - 1) / workers;
+        long chunk = (total + workers - 1) / workers;
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = ct }, w =>
         {
-            problems[w] = [];
+            problems[w] = new ProblemList();
             using var decoder = new TileDecoder(output);
             var buffer = new byte[levels.Max(l => l.TileBytes)];
-            for (int i = w * chunk; i < Math.Min(work.Count, (w + 1) * chunk); i++)
+            for (long i = w * chunk; i < Math.Min(total, (w + 1) * chunk); i++)
             {
                 ct.ThrowIfCancellationRequested();
-                var (level, tile) = work[i];
+                var (level, tile) = Locate(levels, i);
                 if (decoder.Decode(level, tile, buffer) is { } error)
                 {
                     problems[w].Add(Invariant($"level {level.Index} tile {tile} does not decode: {error}"));
                 }
             }
         });
-        return problems.SelectMany(p => p).ToList();
+        var all = new ProblemList();
+        foreach (var p in problems)
+        {
+            all.AddRange(p);
+        }
+
+        return all;
     }
 
-    internal static string Summarize(List<string> problems) => problems.Count <= MaxListedFailures
-        ? string.Join("; ", problems)
-        : string.Join("; ", problems.Take(MaxListedFailures)) + Invariant($"; and {problems.Count - MaxListedFailures} more");
+    private static (OutputLevel Level, int Tile) Locate(List<OutputLevel> levels, long index)
+    {
+        foreach (var level in levels)
+        {
+            if (index < level.TileCount)
+            {
+                return (level, (int)index);
+            }
+
+            index -= level.TileCount;
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(index));
+    }
+
+    internal static string Summarize(ProblemList problems) => problems.ToString();
 
     internal static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -24,7 +24,7 @@ internal sealed class SourceComparer(IByteSource output, IByteSource source, Sou
         for (int levelIndex = 0; levelIndex < Math.Min(2, levels.Count); levelIndex++)
         {
             var level = levels[levelIndex];
-            var problems = new List<string>();
+            var problems = new ProblemList();
             double levelLowest = double.PositiveInfinity;
             var tile = new byte[level.TileBytes];
             foreach (int t in PickTiles(level, random))
