@@ -4,6 +4,7 @@ using BtfConvert.Samples;
 
 // btf-sample OUT [--width W] [--height H] [--seed S] [--rows-per-strip N] [--gray] [--classic] [--big-endian]
 //                [--strip-order in-order|reverse|shuffled] [--plain] [--mpp UM]
+// btf-sample --malformed DIR   (writes the malformed-input corpus of tests/TestData/malformed)
 const string Usage = "usage: btf-sample OUT [--width W] [--height H] [--seed S] [--rows-per-strip N] [--gray] [--classic] " +
     "[--big-endian] [--strip-order in-order|reverse|shuffled] [--plain] [--mpp UM]";
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -11,6 +12,13 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.Error.WriteLine(Usage);
     Console.Error.WriteLine("Writes a deterministic, Olympus VS120-like strip BigTIFF (IFD0 at the end, SIS block, 27x25 16-bit second IFD).");
     return args.Length == 0 ? 2 : 0;
+}
+
+if (args is ["--malformed", var corpusDirectory])
+{
+    int count = BtfConvert.Samples.Malformed.MalformedCorpus.WriteTo(corpusDirectory);
+    Console.Out.WriteLine($"{corpusDirectory}: {count} malformed cases and README.md");
+    return 0;
 }
 
 var spec = new SampleSpec();

@@ -26,6 +26,9 @@ public static class ExitCodes
     /// <summary>Batch: another run holds the lock.</summary>
     public const int Locked = 7;
 
+    /// <summary>verify: the output failed a check (damaged, truncated, wrong levels, or differs from --source).</summary>
+    public const int VerificationFailed = 8;
+
     /// <summary>Interrupted by Ctrl-C or SIGTERM; nothing was left behind (128 + SIGINT, as shells report it).</summary>
     public const int Cancelled = 130;
 }

@@ -45,7 +45,7 @@ public static class InfoCommand
         var dirs = info.File.Directories.Select((d, i) => new DirectoryReport(
             i, d.Offset, d.Width, d.Height, d.Fields.Count,
             d.GetUInt64(TiffTag.Compression) ?? 1, d.GetUInt64(TiffTag.Photometric),
-            d.GetUInt64(TiffTag.SamplesPerPixel) ?? 1, d[TiffTag.BitsPerSample]?.GetUInt64() ?? 1,
+            d.GetUInt64(TiffTag.SamplesPerPixel) ?? 1, d.GetUInt64(TiffTag.BitsPerSample) ?? 1,
             i == main.DirectoryIndex ? "main" : info.AssociatedImages.Any(a => a.SourceDirectoryIndex == i) ? "associated" : "skipped",
             d.Exif is not null)).ToList();
         long raw = plan.Levels.Sum(l => (long)l.Width * l.Height * main.SamplesPerPixel);

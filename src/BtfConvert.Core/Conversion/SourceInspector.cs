@@ -23,10 +23,13 @@ public static class SourceInspector
             throw new InvalidDataException($"{source.Name}: the file is truncated ({e.Message})", e);
         }
 
+        // TIFF puts the full-resolution image first. If IFD0's geometry is damaged, that is the error to report:
+        // picking the "largest" remaining IFD would silently convert the thumbnail instead of the slide.
+        SourceImage.ReadGeometry(file.Name, file.Directories[0]);
         int mainIndex = 0;
         for (int i = 1; i < file.Directories.Count; i++)
         {
-            if (Area(file.Directories[i]) > Area(file.Directories[mainIndex]))
+            if (HasValidGeometry(file.Name, file.Directories[i]) && Area(file.Directories[i]) > Area(file.Directories[mainIndex]))
             {
                 mainIndex = i;
             }
@@ -73,7 +76,21 @@ public static class SourceInspector
         return new SourceInfo(file, main, associated, sis, warnings);
     }
 
-    private static long Area(TiffDirectory d) => d.Width * d.Height;
+    // Double: damaged dimensions up to 2^32 each would overflow a long product.
+    private static double Area(TiffDirectory d) => (double)d.Width * d.Height;
+
+    private static bool HasValidGeometry(string name, TiffDirectory d)
+    {
+        try
+        {
+            SourceImage.ReadGeometry(name, d);
+            return true;
+        }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+        {
+            return false;
+        }
+    }
 
     private static async Task<AssociatedImage?> ReadAssociatedAsync(
         CachedReader reader, TiffFileInfo file, int index, CancellationToken ct)

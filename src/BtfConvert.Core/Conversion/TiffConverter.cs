@@ -23,6 +23,7 @@ public static class TiffConverter
         var stopwatch = Stopwatch.StartNew();
         var image = source.Main;
         var plan = PyramidPlan.Create(image.Width, image.Height, options.TileSize, options.TileSize);
+        CheckLevelChainMemory(input.Name, plan, image.SamplesPerPixel);
         var format = new TileFormat(options.TileSize, options.TileSize, image.SamplesPerPixel);
         var encoder = TileEncoderFactories.Create(options.Compression, format, options.Quality);
         var (mpp, mppSource) = ResolvePixelSize(source, options);
@@ -111,6 +112,25 @@ public static class TiffConverter
         { IsBackground = true, Name = "strip-reader" };
         thread.Start();
         return done.Task;
+    }
+
+    /// <summary>
+    /// Most memory the level chain's row bands may take. Memory grows with the width (one tile-height band per
+    /// level), never the height; a real 45,048-pixel-wide slide needs ~70 MB. A damaged or hostile header with a
+    /// huge width (and a file just big enough to hold one such row) must be refused here, before any output
+    /// exists, not fail with an out-of-memory or overflow deep inside the pyramid.
+    /// </summary>
+    public const long MaxLevelChainBytes = 512L << 20;
+
+    internal static void CheckLevelChainMemory(string name, PyramidPlan plan, int samplesPerPixel)
+    {
+        long bytes = plan.Levels.Sum(l => (long)l.Width * samplesPerPixel * plan.TileHeight);
+        if (bytes > MaxLevelChainBytes)
+        {
+            long maxWidth = MaxLevelChainBytes / (2L * samplesPerPixel * plan.TileHeight);
+            throw new NotSupportedException(
+                $"{name}: the image is {plan.Levels[0].Width} pixels wide; its pyramid would need {bytes >> 20} MiB of row buffers (at most {MaxLevelChainBytes >> 20} MiB: up to about {maxWidth} pixels wide with {plan.TileHeight}-pixel tiles)");
+        }
     }
 
     /// <summary>Pixel size in µm: --mpp first, then the Olympus SIS calibration; null when unknown.</summary>

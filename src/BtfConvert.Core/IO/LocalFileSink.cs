@@ -64,9 +64,23 @@ public sealed class LocalFileSink : IByteSink
     public async ValueTask AppendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var stream = _stream ?? throw new InvalidOperationException("sink not opened");
-        await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e) when (e.GetType() == typeof(IOException))
+        {
+            throw Named(e);
+        }
+
         Position += data.Length;
     }
+
+    /// <summary>
+    /// The OS message names the hidden temporary ("No space left on device : '/dir/.btfconvert-x.tmp'"); the user
+    /// needs the output they asked for first.
+    /// </summary>
+    private IOException Named(IOException e) => new($"{Name}: {e.Message}", e);
 
     public async ValueTask CommitAsync(ReadOnlyMemory<byte> head, CancellationToken cancellationToken)
     {
@@ -77,11 +91,19 @@ public sealed class LocalFileSink : IByteSink
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        stream.Position = 0;
-        await stream.WriteAsync(head, cancellationToken).ConfigureAwait(false);
-        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        stream.Flush(flushToDisk: true);
+        try
+        {
+            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            stream.Position = 0;
+            await stream.WriteAsync(head, cancellationToken).ConfigureAwait(false);
+            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            stream.Flush(flushToDisk: true);
+        }
+        catch (IOException e) when (e.GetType() == typeof(IOException))
+        {
+            throw Named(e);
+        }
+
         await stream.DisposeAsync().ConfigureAwait(false);
         _stream = null;
         cancellationToken.ThrowIfCancellationRequested();
@@ -100,10 +122,18 @@ public sealed class LocalFileSink : IByteSink
 
     public async ValueTask AbortAsync()
     {
-        if (_stream is not null)
+        if (_stream is { } stream)
         {
-            await _stream.DisposeAsync().ConfigureAwait(false);
             _stream = null;
+            try
+            {
+                // Disposing flushes the write buffer, which fails again on a full disk; the handle is closed
+                // regardless, and the temporary must still go.
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+            }
         }
 
         if (!_committed)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using BtfConvert.Core.IO;
 
 namespace BtfConvert.Core.Tiff;
@@ -11,6 +12,17 @@ public static class TiffFileReader
     /// <summary>Largest single tag value read (a 1M-tile offset array is 8 MB); larger is treated as damage.</summary>
     public const long MaxValueLength = 64L << 20;
 
+    /// <summary>
+    /// Most memory the parsed directories of one file may hold: every out-of-line value plus a per-entry charge.
+    /// Each value is checked against the file size, but up to 1024 IFDs may all point at the same large region;
+    /// without a total a 70 MB file could make the walk retain tens of GB. Real inputs need well under 1 MiB
+    /// (a few thousand strip offsets).
+    /// </summary>
+    public const long MaxTotalValueBytes = 128L << 20;
+
+    /// <summary>What an entry costs against <see cref="MaxTotalValueBytes"/> beyond its value (the objects holding it).</summary>
+    private const int EntryOverhead = 64;
+
     public static async Task<TiffFileInfo> ReadAsync(CachedReader reader, CancellationToken cancellationToken)
     {
         string name = reader.Source.Name;
@@ -18,6 +30,7 @@ public static class TiffFileReader
         var header = TiffHeader.Parse(headerBytes, name);
 
         var directories = new List<TiffDirectory>();
+        var budget = new StrongBox<long>(MaxTotalValueBytes);
         var visited = new HashSet<ulong>();
         ulong next = header.FirstIfdOffset;
         if (next == 0)
@@ -37,13 +50,13 @@ public static class TiffFileReader
                 throw new InvalidDataException($"{name}: more than {MaxDirectories} IFDs");
             }
 
-            var dir = await ReadDirectoryAsync(reader, header, next, cancellationToken).ConfigureAwait(false);
+            var dir = await ReadDirectoryAsync(reader, header, next, budget, cancellationToken).ConfigureAwait(false);
             var exifOffset = dir.GetUInt64(TiffTag.ExifIfd);
             if (exifOffset is > 0)
             {
                 dir = new TiffDirectory(dir.Offset, dir.Fields, dir.NextOffset)
                 {
-                    Exif = await TryReadSubDirectoryAsync(reader, header, exifOffset.Value, cancellationToken).ConfigureAwait(false),
+                    Exif = await TryReadSubDirectoryAsync(reader, header, exifOffset.Value, budget, cancellationToken).ConfigureAwait(false),
                 };
             }
 
@@ -55,12 +68,12 @@ public static class TiffFileReader
     }
 
     private static async Task<TiffDirectory?> TryReadSubDirectoryAsync(
-        CachedReader reader, TiffHeader header, ulong offset, CancellationToken ct)
+        CachedReader reader, TiffHeader header, ulong offset, StrongBox<long> budget, CancellationToken ct)
     {
         // EXIF is copied as a courtesy: a damaged one must not fail the conversion.
         try
         {
-            return await ReadDirectoryAsync(reader, header, offset, ct).ConfigureAwait(false);
+            return await ReadDirectoryAsync(reader, header, offset, budget, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
         {
@@ -68,14 +81,19 @@ public static class TiffFileReader
         }
     }
 
-    public static async Task<TiffDirectory> ReadDirectoryAsync(
-        CachedReader reader, TiffHeader header, ulong offset, CancellationToken ct)
+    public static Task<TiffDirectory> ReadDirectoryAsync(CachedReader reader, TiffHeader header, ulong offset, CancellationToken ct) =>
+        ReadDirectoryAsync(reader, header, offset, new StrongBox<long>(MaxTotalValueBytes), ct);
+
+    /// <param name="budget">Bytes the directories of this file may still hold; reduced by what this one takes.</param>
+    private static async Task<TiffDirectory> ReadDirectoryAsync(
+        CachedReader reader, TiffHeader header, ulong offset, StrongBox<long> budget, CancellationToken ct)
     {
         string name = reader.Source.Name;
         long fileLength = reader.Source.Length;
         if (offset > (ulong)fileLength || (long)offset + header.EntryCountSize > fileLength)
         {
-            throw new InvalidDataException($"{name}: IFD offset {offset} is past the end of the file ({fileLength} bytes)");
+            throw new InvalidDataException(
+                $"{name}: IFD offset {offset} is past the end of the file ({fileLength} bytes); the file is truncated or damaged");
         }
 
         long ifdOffset = (long)offset;
@@ -107,6 +125,7 @@ public static class TiffFileReader
                 throw new InvalidDataException($"{name}: tag {e.Tag} appears twice in IFD at {offset}");
             }
 
+            Charge(name, budget, EntryOverhead);
             byte[] data;
             if (e.InlineData is not null)
             {
@@ -125,6 +144,7 @@ public static class TiffFileReader
                     throw new InvalidDataException($"{name}: value of tag {e.Tag} is implausibly large ({e.ValueLength} bytes)");
                 }
 
+                Charge(name, budget, e.ValueLength);
                 data = await reader.ReadAsync(e.ValueOffset, e.ValueLength, ct).ConfigureAwait(false);
             }
 
@@ -132,5 +152,15 @@ public static class TiffFileReader
         }
 
         return new TiffDirectory(ifdOffset, fields, nextOffset);
+    }
+
+    private static void Charge(string name, StrongBox<long> budget, long bytes)
+    {
+        budget.Value -= bytes;
+        if (budget.Value < 0)
+        {
+            throw new InvalidDataException(
+                $"{name}: the IFDs hold more than {MaxTotalValueBytes >> 20} MiB of tag values (damaged, or IFDs sharing one huge value)");
+        }
     }
 }
