@@ -58,6 +58,7 @@ public static class Program
 
         root.Subcommands.Add(ConvertCommand.Create(global));
         root.Subcommands.Add(InfoCommand.Create(global));
+        root.Subcommands.Add(BatchCommand.Create(global));
         return root;
     }
 

@@ -95,7 +95,7 @@ public sealed class BatchRunner
 
             Record(item.Action == BatchAction.Skip
                 ? new BatchItemResult(item, BatchStatus.Skipped, null, item.Source.Length, item.ExistingOutput?.Length ?? 0, TimeSpan.Zero)
-                : new BatchItemResult(item, BatchStatus.Failed, new InvalidOperationException(item.Reason), item.Source.Length, 0, TimeSpan.Zero));
+                : new BatchItemResult(item, BatchStatus.Failed, new BatchPlanException(item.Reason), item.Source.Length, 0, TimeSpan.Zero));
         }
 
         var conversions = plan.Where(i => i.Action == BatchAction.Convert).ToList();

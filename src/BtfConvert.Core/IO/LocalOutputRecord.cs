@@ -55,6 +55,7 @@ public static class LocalOutputRecord
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 JsonSerializer.Serialize(stream, content, JsonOptions);
+                stream.WriteByte((byte)'\n');
                 stream.Flush(flushToDisk: true);
             }
 
