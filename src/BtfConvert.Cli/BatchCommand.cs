@@ -71,13 +71,13 @@ public static class BatchCommand
             }
 
             var storage = StorageFactory.Create(global.StorageSettings(result));
-            using var reportWriter = BatchReportWriter.Open(result.GetValue(report));
-            var progress = new BatchProgress(reportWriter, logStarts: !live);
+            var progress = new BatchProgress(logStarts: !live);
             var runner = new BatchRunner(storage, settings, progress);
 
             if (result.GetValue(dryRun))
             {
-                return await DryRunAsync(runner, reportWriter, printPlan: result.GetValue(report) != "-", ct).ConfigureAwait(false);
+                using var planReport = BatchReportWriter.Open(result.GetValue(report));
+                return await DryRunAsync(runner, planReport, printPlan: result.GetValue(report) != "-", ct).ConfigureAwait(false);
             }
 
             string lockPath = BatchLock.PathFor(runner.Planner.DestinationRoot, result.GetValue(lockDir));
@@ -90,11 +90,22 @@ public static class BatchCommand
                 return ExitCodes.Locked;
             }
 
+            // Opened under the lock: a run that finds the lock taken must not truncate the running one's report.
+            using var reportWriter = BatchReportWriter.Open(result.GetValue(report));
+            progress.Report = reportWriter;
+
             var plan = await runner.PlanAsync(ct).ConfigureAwait(false);
             Log.Information("Batch {Source} to {Destination}: {Inputs} inputs, {Convert} to convert, {Skip} up to date, {Fail} failing; {Jobs} jobs x {Threads} threads",
                 runner.Planner.SourceRoot, runner.Planner.DestinationRoot, plan.Count, plan.Count(i => i.Action == BatchAction.Convert),
                 plan.Count(i => i.Action == BatchAction.Skip), plan.Count(i => i.Action == BatchAction.Fail), settings.Jobs, settings.ThreadsPerJob);
             var summary = await progress.RunAsync(plan, live, () => runner.RunAsync(plan, ct)).ConfigureAwait(false);
+            if (live)
+            {
+                // The bar is gone: the summary goes to the console as well as to the log file.
+                await Log.CloseAndFlushAsync().ConfigureAwait(false);
+                global.ConfigureLogging(result);
+            }
+
             int code = summary.Failed > 0 ? ExitCodes.PartialFailure : ExitCodes.Success;
             reportWriter?.WriteSummary(summary, code, dryRun: false);
             var level = code == ExitCodes.Success ? Serilog.Events.LogEventLevel.Information : Serilog.Events.LogEventLevel.Error;

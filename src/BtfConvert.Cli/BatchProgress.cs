@@ -13,7 +13,6 @@ namespace BtfConvert.Cli;
 /// </summary>
 public sealed class BatchProgress : IBatchObserver
 {
-    private readonly BatchReportWriter? _report;
     private readonly bool _logStarts;
     private readonly ConcurrentDictionary<BatchItem, long> _inFlight = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -25,11 +24,13 @@ public sealed class BatchProgress : IBatchObserver
     private TimeSpan _lastLog;
     private ProgressTask? _bar;
 
-    public BatchProgress(BatchReportWriter? report, bool logStarts)
+    public BatchProgress(bool logStarts)
     {
-        _report = report;
         _logStarts = logStarts;
     }
+
+    /// <summary>Where finished inputs are recorded (set once the lock is held).</summary>
+    public BatchReportWriter? Report { get; set; }
 
     /// <summary>Runs the batch with a live bar on <see cref="Console.Error"/> or, when <paramref name="liveBar"/> is off, log lines.</summary>
     public async Task<BatchSummary> RunAsync(IReadOnlyList<BatchItem> plan, bool liveBar, Func<Task<BatchSummary>> run)
@@ -125,7 +126,7 @@ public sealed class BatchProgress : IBatchObserver
                 break;
         }
 
-        _report?.WriteItem(result);
+        Report?.WriteItem(result);
     }
 
     private string Describe() => $"batch {Volatile.Read(ref _finished)}/{_total} inputs";

@@ -216,6 +216,7 @@ public sealed class BatchCommandTests : IDisposable
             Assert.Equal(ExitCodes.Locked, r.ExitCode);
             Assert.Contains("another batch run is writing to this destination", r.StdErr, StringComparison.Ordinal);
             Assert.Empty(_tree.DestinationFiles());
+            Assert.False(File.Exists(_tree.Report), "a locked-out run must not touch the running one's report");
 
             // Another process sees the same lock (flock), not only this one.
             using var child = CliRunner.Start(_tree.Args());

@@ -46,9 +46,18 @@ public sealed class BatchRunner
             async (i, ct) =>
             {
                 var item = selected[i];
-                var existing = item.Action == BatchAction.Fail ? null
-                    : await _storage.GetInfoAsync(item.Destination, ct).ConfigureAwait(false);
-                decided[i] = Planner.Decide(item, existing);
+                try
+                {
+                    var existing = item.Action == BatchAction.Fail ? null
+                        : await _storage.GetInfoAsync(item.Destination, ct).ConfigureAwait(false);
+                    decided[i] = Planner.Decide(item, existing);
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    // One output we cannot look at (access denied, a directory in the way) fails that input only.
+                    string message = e.Message.Contains(item.Destination, StringComparison.Ordinal) ? e.Message : $"{item.Destination}: {e.Message}";
+                    decided[i] = item with { Action = BatchAction.Fail, Reason = message };
+                }
             }).ConfigureAwait(false);
         return decided;
     }
