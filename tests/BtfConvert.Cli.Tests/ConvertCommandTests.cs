@@ -84,6 +84,24 @@ public sealed class ConvertCommandTests : IDisposable
         Assert.False(File.Exists(output));
     }
 
+    [Fact]
+    public async Task A_truncated_input_is_a_bad_input_and_leaves_nothing()
+    {
+        string input = _dir.File("cut.btf"), output = _dir.File("out.tiff");
+        BtfConvert.Samples.BtfSampleWriter.Write(input, new BtfConvert.Samples.SampleSpec { Width = 400, Height = 300 });
+        // Keep the header and the first strips: IFD0, stored at the end like the scanner's, is cut off.
+        using (var f = new FileStream(input, FileMode.Open))
+        {
+            f.SetLength(f.Length / 2);
+        }
+
+        var r = await CliRunner.RunAsync(input, output);
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.Contains($"{input}: IFD offset", r.StdErr, StringComparison.Ordinal);
+        Assert.Contains("past the end of the file", r.StdErr, StringComparison.Ordinal);
+        Assert.Equal(["cut.btf"], _dir.Files());
+    }
+
     [Theory]
     [InlineData("--tile-size", "100")]
     [InlineData("--quality", "0")]

@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using BtfConvert.Samples;
+
+namespace BtfConvert.Cli.Tests;
+
+/// <summary>
+/// Outputs of the real command checked by the readers our users have: libtiff's tiffinfo and tiffdump, libvips,
+/// GDAL, OpenSlide and tifffile (Debian packages that scripts/setup.sh installs). Outside CI a missing tool skips
+/// its test; in CI (CI=true) it fails, so a broken setup cannot pass unnoticed.
+/// </summary>
+public sealed partial class ExternalReaderTests : IDisposable
+{
+    private const string SystemPython = "/usr/bin/python3";
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private async Task<(string Input, string Output)> ConvertAsync(string compression, SampleSpec spec)
+    {
+        string input = _dir.File("slide.btf"), output = _dir.File($"slide-{compression}.tiff");
+        if (!File.Exists(input))
+        {
+            BtfSampleWriter.Write(input, spec);
+        }
+
+        var r = await CliRunner.RunAsync(input, output, "--compression", compression);
+        Assert.True(r.ExitCode == ExitCodes.Success, r.StdErr);
+        return (input, output);
+    }
+
+    private static readonly SampleSpec Olympus = new() { Width = 1100, Height = 900, Seed = 11 };
+
+    [SkippableFact]
+    public async Task Tiffinfo_reads_every_directory_without_errors()
+    {
+        RequireTool("tiffinfo");
+        var (_, output) = await ConvertAsync("jpeg", Olympus);
+        var r = Run("tiffinfo", output);
+        Assert.Equal(0, r.ExitCode);
+        Assert.DoesNotContain("Error", r.StdErr, StringComparison.Ordinal);
+        // 1100x900 → 550x450 → 275x225 → 137x112, then the 27x25 associated image.
+        Assert.Equal(5, Regex.Matches(r.StdOut, "=== TIFF directory").Count);
+        Assert.Contains("Compression Scheme: JPEG", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("Photometric Interpretation: YCbCr", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("Tile Width: 256 Tile Length: 256", r.StdOut, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Tiffdump_shows_every_directory_before_the_first_tile()
+    {
+        RequireTool("tiffdump");
+        var (_, output) = await ConvertAsync("deflate", Olympus);
+        var r = Run("tiffdump", "-m", "100000", output);
+        Assert.Equal(0, r.ExitCode);
+        var directories = DirectoryOffset().Matches(r.StdOut).Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
+        var tileOffsets = TileOffsets().Matches(r.StdOut)
+            .SelectMany(m => m.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(5, directories.Count);
+        Assert.NotEmpty(tileOffsets);
+        Assert.All(directories, d => Assert.True(d < tileOffsets.Min(), $"IFD at {d} is not before the first tile at {tileOffsets.Min()}"));
+    }
+
+    [SkippableFact]
+    public async Task Vips_sees_all_levels_with_floor_halved_sizes()
+    {
+        RequireTool("vipsheader");
+        var (_, output) = await ConvertAsync("jpeg", Olympus);
+        var pages = Run("vipsheader", "-f", "n-pages", output);
+        Assert.Equal(0, pages.ExitCode);
+        Assert.Equal("5", pages.StdOut.Trim());
+        string[] expected = ["1100x900", "550x450", "275x225", "137x112"];
+        for (int i = 0; i < expected.Length; i++)
+        {
+            var r = Run("vipsheader", $"{output}[page={i}]");
+            Assert.Equal(0, r.ExitCode);
+            Assert.Contains($": {expected[i]} uchar, 3 bands", r.StdOut, StringComparison.Ordinal);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Gdal_sees_level_0_and_the_reduced_levels_as_overviews()
+    {
+        RequireTool("gdalinfo");
+        var (_, output) = await ConvertAsync("jpeg", Olympus);
+        var r = Run("gdalinfo", output);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("Size is 1100, 900", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("Overviews: 550x450, 275x225, 137x112", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("COMPRESSION=YCbCr JPEG", r.StdOut, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task OpenSlide_and_tifffile_read_a_lossless_output_pixel_exact()
+    {
+        RequirePythonReaders();
+        var (input, output) = await ConvertAsync("deflate", Olympus);
+        var report = CheckOutput(output, "--source", input, "--levels", "4", "--exact");
+        Assert.Equal("generic-tiff", report.GetProperty("openslide_vendor").GetString());
+        Assert.Equal(4, report.GetProperty("tifffile_tiled_pages").GetInt32());
+    }
+
+    [SkippableFact]
+    public async Task OpenSlide_shows_jpeg_output_in_the_right_colours()
+    {
+        RequirePythonReaders();
+        var (input, output) = await ConvertAsync("jpeg", Olympus);
+        // OpenSlide decodes through libtiff, which shows YCbCr data labelled RGB at ~9 dB: 34 dB proves the labels.
+        var report = CheckOutput(output, "--source", input, "--levels", "4", "--min-psnr", "34");
+        Assert.True(report.GetProperty("openslide_level0_psnr").GetDouble() >= 34);
+    }
+
+    [SkippableFact]
+    public async Task Grayscale_classic_tiff_input_reads_back_exactly()
+    {
+        RequirePythonReaders();
+        var spec = new SampleSpec { Width = 700, Height = 333, SamplesPerPixel = 1, BigTiff = false, RowsPerStrip = 10, Seed = 5 };
+        // Deflate: Debian's tifffile has no imagecodecs for LZW (LZW is checked through LibTiff.NET in Core).
+        var (input, output) = await ConvertAsync("deflate", spec);
+        CheckOutput(output, "--source", input, "--levels", "3", "--exact");
+    }
+
+    private static JsonElement CheckOutput(params string[] args)
+    {
+        string script = Path.Combine(RepositoryRoot(), "tests", "tools", "check_output.py");
+        var r = Run(SystemPython, [script, .. args]);
+        Assert.True(r.ExitCode == 0, $"check_output.py failed: {r.StdOut}\n{r.StdErr}");
+        using var doc = JsonDocument.Parse(r.StdOut);
+        return doc.RootElement.Clone();
+    }
+
+    private static void RequireTool(string name)
+    {
+        bool present = File.Exists($"/usr/bin/{name}");
+        if (!present && Environment.GetEnvironmentVariable("CI") == "true")
+        {
+            Assert.Fail($"{name} is not installed; scripts/setup.sh should have installed it");
+        }
+
+        Skip.IfNot(present, $"{name} is not installed (run scripts/setup.sh)");
+    }
+
+    private static void RequirePythonReaders()
+    {
+        RequireTool("python3");
+        var r = Run(SystemPython, "-c", "import openslide, tifffile, numpy");
+        bool present = r.ExitCode == 0;
+        if (!present && Environment.GetEnvironmentVariable("CI") == "true")
+        {
+            Assert.Fail($"python3-openslide/python3-tifffile are not installed: {r.StdErr}");
+        }
+
+        Skip.IfNot(present, "python3-openslide / python3-tifffile are not installed (run scripts/setup.sh)");
+    }
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "BtfConvert.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("BtfConvert.sln not found above the test assembly");
+    }
+
+    private static CliRunner.Result Run(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{file} did not finish within 2 minutes");
+        }
+
+        return new CliRunner.Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [GeneratedRegex(@"^Directory \d+: offset (\d+)", RegexOptions.Multiline)]
+    private static partial Regex DirectoryOffset();
+
+    [GeneratedRegex(@"^TileOffsets \(324\) LONG8? \(\d+\) \d+<([\d ]+)>", RegexOptions.Multiline)]
+    private static partial Regex TileOffsets();
+}
