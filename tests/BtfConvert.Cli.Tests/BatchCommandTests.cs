@@ -243,9 +243,9 @@ public sealed class BatchCommandTests : IDisposable
     [Fact]
     public async Task A_run_cancelled_after_the_first_output_leaves_nothing_half_written_and_a_rerun_completes()
     {
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < 4; i++)
         {
-            _tree.Slide($"s{i}.btf", i, 1600, 1200);
+            _tree.Slide($"s{i}.btf", i, 1200, 900);
         }
 
         // Watch the destination while the batch runs: every file seen at a final name is recorded with its size.
@@ -268,21 +268,21 @@ public sealed class BatchCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.Cancelled, await run);
         var outputs = Directory.GetFiles(_tree.Destination, "*.tiff");
-        Assert.InRange(outputs.Length, 1, 4);
+        Assert.InRange(outputs.Length, 1, 3);
         Assert.DoesNotContain(_tree.DestinationFiles(), f => f.EndsWith(".tmp", StringComparison.Ordinal));
 
         var r = await _tree.RunAsync("--jobs", "1");
         Assert.Equal(ExitCodes.Success, r.ExitCode);
         Assert.Equal(outputs.Length, _tree.Items("skipped").Count);
-        Assert.Equal(5 - outputs.Length, _tree.Items("converted").Count);
-        Assert.Equal(5, Directory.GetFiles(_tree.Destination, "*.tiff").Length);
+        Assert.Equal(4 - outputs.Length, _tree.Items("converted").Count);
+        Assert.Equal(4, Directory.GetFiles(_tree.Destination, "*.tiff").Length);
         foreach (var (file, size) in seen)
         {
             Assert.Equal(new FileInfo(file).Length, size);
         }
 
-        // Each output equals a single conversion of its input (so none was cut short).
-        foreach (var output in Directory.GetFiles(_tree.Destination, "*.tiff"))
+        // Each output there at the cancellation equals a single conversion of its input (none was cut short).
+        foreach (var output in outputs)
         {
             string reference = Path.Combine(_tree.Root, "reference.tiff");
             File.Delete(reference);
@@ -290,6 +290,56 @@ public sealed class BatchCommandTests : IDisposable
             Assert.Equal(ExitCodes.Success, (await CliRunner.RunAsync("convert", input, reference, "-c", "deflate")).ExitCode);
             Assert.Equal(File.ReadAllBytes(reference), File.ReadAllBytes(output));
         }
+    }
+
+    [Fact]
+    public async Task Sigterm_after_the_first_output_exits_130_and_a_rerun_finishes_the_rest()
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            _tree.Slide($"s{i}.btf", i, 1600, 1100);
+        }
+
+        using var process = CliRunner.Start(_tree.Args("--jobs", "1", "--threads", "1"));
+        var stderr = new System.Text.StringBuilder();
+        var firstOutput = new TaskCompletionSource();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (stderr)
+            {
+                stderr.AppendLine(e.Data);
+            }
+
+            if (e.Data?.Contains(" INF Converted ", StringComparison.Ordinal) == true)
+            {
+                firstOutput.TrySetResult();
+            }
+        };
+        process.BeginErrorReadLine();
+        await firstOutput.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill!.WaitForExitAsync();
+        }
+
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        string log;
+        lock (stderr)
+        {
+            log = stderr.ToString();
+        }
+
+        Assert.True(process.ExitCode == ExitCodes.Cancelled, $"exit {process.ExitCode}: {log}");
+        int done = Directory.GetFiles(_tree.Destination, "*.tiff").Length;
+        Assert.InRange(done, 1, 2);
+        Assert.DoesNotContain(_tree.DestinationFiles(), f => f.EndsWith(".tmp", StringComparison.Ordinal));
+        Assert.Equal(done, _tree.Items("converted").Count);
+        Assert.DoesNotContain(_tree.ReportLines(), l => l.GetProperty("type").GetString() == "summary");
+
+        var r = await _tree.RunAsync();
+        Assert.Equal(ExitCodes.Success, r.ExitCode);
+        Assert.Equal(3 - done, _tree.Items("converted").Count);
+        Assert.Equal(done, _tree.Items("skipped").Count);
     }
 
     [Theory]
