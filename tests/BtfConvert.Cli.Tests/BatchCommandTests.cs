@@ -342,6 +342,21 @@ public sealed class BatchCommandTests : IDisposable
         Assert.Equal(done, _tree.Items("skipped").Count);
     }
 
+    [Fact]
+    public async Task Json_logs_are_one_object_per_line_with_a_line_per_conversion()
+    {
+        _tree.Slide("a.btf", 1);
+        _tree.Junk("b.btf");
+        string logFile = Path.Combine(_tree.Root, "batch.log");
+        var r = await _tree.RunAsync("--log-format", "json", "--log-file", logFile);
+        Assert.Equal(ExitCodes.PartialFailure, r.ExitCode);
+        var events = BatchTree.ParseLines(r.StdErr);
+        Assert.All(events, e => Assert.True(e.TryGetProperty("@t", out _)));
+        Assert.Contains(events, e => e.GetProperty("@mt").GetString()!.StartsWith("Converted ", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.TryGetProperty("@l", out var level) && level.GetString() == "Error");
+        Assert.Equal(events.Count, BatchTree.ParseLines(File.ReadAllText(logFile)).Count);
+    }
+
     [Theory]
     [InlineData("--jobs", "0")]
     [InlineData("--jobs", "99")]

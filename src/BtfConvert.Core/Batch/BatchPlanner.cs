@@ -40,10 +40,12 @@ public sealed class BatchPlanner
     {
         var items = new List<BatchItem>();
         var claimed = new Dictionary<string, string>(StringComparer.Ordinal);
+        // An output tree inside the source tree must not feed the next run with our own outputs.
+        bool destinationInsideSource = !string.Equals(SourceRoot, DestinationRoot, StringComparison.Ordinal)
+            && BatchLocations.IsUnder(SourceRoot, DestinationRoot);
         foreach (var source in listed.OrderBy(s => s.Location, StringComparer.Ordinal))
         {
-            // An output tree inside the source tree must not feed the next run with our own outputs.
-            if (!string.Equals(SourceRoot, DestinationRoot, StringComparison.Ordinal) && BatchLocations.IsUnder(DestinationRoot, source.Location))
+            if (destinationInsideSource && BatchLocations.IsUnder(DestinationRoot, source.Location))
             {
                 continue;
             }

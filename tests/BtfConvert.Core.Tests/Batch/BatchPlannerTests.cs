@@ -62,6 +62,10 @@ public sealed class BatchPlannerTests
             Object("s3://b/a.btf"), Object("s3://b/converted/a.tiff"),
         ]);
         Assert.Equal(["a.btf"], items.Select(i => i.RelativePath));
+
+        // The other way round (source inside destination) every input is still an input.
+        items = Planner(source: "s3://b/scans/", destination: "s3://b/").Select([Object("s3://b/scans/a.btf")]);
+        Assert.Equal(["s3://b/a.tiff"], items.Select(i => i.Destination));
     }
 
     [Fact]
