@@ -50,11 +50,17 @@ public sealed class BatchLock : IDisposable
         FileStream stream;
         try
         {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
             stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException) when (File.Exists(path))
         {
             return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // E.g. a lock file left by another user in /tmp: say where, and how to choose another place.
+            throw new IOException($"{path}: cannot open the batch lock file ({e.Message}); choose another place with --lock-dir", e);
         }
 
         try

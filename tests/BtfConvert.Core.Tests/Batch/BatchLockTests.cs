@@ -35,6 +35,15 @@ public sealed class BatchLockTests : IDisposable
     }
 
     [Fact]
+    public void A_missing_lock_directory_is_created()
+    {
+        string path = BatchLock.PathFor("/out", Path.Combine(_dir, "state", "locks"));
+        using var held = BatchLock.TryAcquire(path, "first");
+        Assert.NotNull(held);
+        Assert.True(File.Exists(path));
+    }
+
+    [Fact]
     public async Task Waiting_can_be_cancelled()
     {
         string path = BatchLock.PathFor("/out", _dir);
