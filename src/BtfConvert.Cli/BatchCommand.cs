@@ -37,11 +37,15 @@ public static class BatchCommand
         {
             Description = $"Directory of the lock file (default ${BatchLock.DirectoryVariable} or /tmp)",
         };
+        var overwrite = new Option<bool>("--overwrite", "-f")
+        {
+            Description = "Also replace outputs that exist without a btfconvert record (someone else's files); outdated outputs of ours are always replaced",
+        };
         var command = new Command("batch", "Convert every .btf below a directory or S3 prefix, skipping outputs that are up to date (safe to run from cron)")
         {
             source, destination, include, exclude, suffix, jobs, force, dryRun, failFast, report, wait, lockDir,
             ConvertCommand.TileSize, ConvertCommand.Compression, ConvertCommand.Quality, ConvertCommand.BigTiff,
-            ConvertCommand.Threads, ConvertCommand.Mpp, ConvertCommand.Overwrite,
+            ConvertCommand.Threads, ConvertCommand.Mpp, overwrite,
         };
 
         command.SetAction((result, ct) => CommandRunner.RunAsync(result, global, ct, async () =>
@@ -55,7 +59,7 @@ public static class BatchCommand
                 Suffix = result.GetValue(suffix)!,
                 Options = ConvertCommand.OptionsFrom(result),
                 Force = result.GetValue(force),
-                Overwrite = result.GetValue(ConvertCommand.Overwrite),
+                Overwrite = result.GetValue(overwrite),
                 Jobs = result.GetValue(jobs),
                 FailFast = result.GetValue(failFast),
             };
