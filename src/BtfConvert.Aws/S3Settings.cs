@@ -1,0 +1,58 @@
+using Amazon.Runtime;
+
+namespace BtfConvert.Aws;
+
+/// <summary>
+/// How to reach S3 and how hard to push it. The first four come from the command line (--profile, --region,
+/// --endpoint-url, --path-style); the rest have production defaults that tests shrink to exercise many parts,
+/// many pages and quick retries on tiny images.
+/// </summary>
+public sealed record S3Settings(string? Profile = null, string? Region = null, string? EndpointUrl = null, bool PathStyle = false)
+{
+    public const int MinPartSize = 5 << 20;
+    public const int MaxParts = 10_000;
+
+    /// <summary>Explicit credentials (tests); null uses the SDK's default chain or <see cref="Profile"/>.</summary>
+    public AWSCredentials? Credentials { get; init; }
+
+    /// <summary>Size of one ranged GET.</summary>
+    public int ReadSize { get; init; } = 8 << 20;
+
+    /// <summary>Ranged GETs kept in flight by the strip reader.</summary>
+    public int ReadConcurrency { get; init; } = 4;
+
+    /// <summary>Multipart part size; null picks it from the expected output size (≥ 5 MiB, ≤ 10,000 parts).
+    /// Values below 5 MiB are for tests against servers that do not enforce S3's minimum.</summary>
+    public int? PartSize { get; init; }
+
+    /// <summary>Parts uploading at once; memory is (this + 2) × part size. Outputs are compressed (JPEG ≈ 1/10 of
+    /// the input), so three parallel uploads keep up with the converter on any link where reading does.</summary>
+    public int MaxPartsInFlight { get; init; } = 3;
+
+    /// <summary>ListObjectsV2 page size (S3's maximum is 1000).</summary>
+    public int ListPageSize { get; init; } = 1000;
+
+    /// <summary>Attempts per ranged read after the first, each resuming where the previous one stopped.</summary>
+    public int MaxReadRetries { get; init; } = 6;
+
+    /// <summary>First backoff delay; doubles per attempt (with jitter), capped at 20 s.</summary>
+    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A response body that delivers nothing for this long is abandoned and the read resumed.</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Per-request timeout of the SDK (connect + headers, and whole uploads of one part).</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Retries the SDK itself makes for a failed request (it cannot resume a half-read body; we do).</summary>
+    public int SdkMaxErrorRetry { get; init; } = 4;
+
+    /// <summary>--endpoint-url, else AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL; null for AWS itself.</summary>
+    public string? EffectiveEndpoint(Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        return NonEmpty(EndpointUrl) ?? NonEmpty(environment("AWS_ENDPOINT_URL_S3")) ?? NonEmpty(environment("AWS_ENDPOINT_URL"));
+    }
+
+    private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+}

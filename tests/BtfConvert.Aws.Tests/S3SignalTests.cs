@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using BtfConvert.Aws.Tests.Support;
+using BtfConvert.Cli;
+
+namespace BtfConvert.Aws.Tests;
+
+[Collection(S3Collection.Name)]
+public sealed class S3SignalTests(S3ServerFixture server) : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [SkippableFact]
+    public async Task Sigterm_during_a_multipart_upload_exits_130_and_leaves_no_object()
+    {
+        server.Require();
+        Skip.If(OperatingSystem.IsWindows(), "POSIX signals");
+        // 3000×2000 uncompressed: about 18 MB of output, so parts 2.. go up while the converter still runs.
+        string input = _dir.File("in.btf");
+        File.WriteAllBytes(input, SampleInputs.Btf(3000, 2000));
+        await using var proxy = new TcpFaultProxy(server.Port);
+        // Every part upload reaches the server but its answer is held back: the upload is in flight for as long
+        // as we like, and the converter blocks on back-pressure until the signal comes.
+        proxy.Arm("PUT", FaultKind.Stall, int.MaxValue);
+        string key = server.NewKey("out.tiff");
+        using var process = CliRun.Start("convert", input, server.Uri(key), "--compression", "none", "--quiet",
+            "--endpoint-url", proxy.Endpoint, "--path-style");
+        var stderr = process.StandardError.ReadToEndAsync();
+        var deadline = Stopwatch.StartNew();
+        while (proxy.FaultsInjected == 0 && !process.HasExited && deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(proxy.FaultsInjected > 0, "no part upload was started: " + (process.HasExited ? await stderr : "still running"));
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill!.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.Equal(ExitCodes.Cancelled, process.ExitCode);
+        Assert.Contains("cancelled", await stderr, StringComparison.Ordinal);
+        proxy.Disarm();
+        Assert.False(await server.ExistsAsync(key));
+    }
+}

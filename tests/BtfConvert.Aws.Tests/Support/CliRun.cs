@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using BtfConvert.Cli;
+
+namespace BtfConvert.Aws.Tests.Support;
+
+/// <summary>Runs btfconvert as users do: in-process through Program.RunAsync (console captured), or as a child process.</summary>
+public static class CliRun
+{
+    public sealed record Result(int ExitCode, string StdOut, string StdErr)
+    {
+        public string Output => StdOut + StdErr;
+    }
+
+    public static async Task<Result> RunAsync(params string[] args)
+    {
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        try
+        {
+            Console.SetOut(stdout);
+            Console.SetError(stderr);
+            int code = await Program.RunAsync(args, CancellationToken.None);
+            return new Result(code, stdout.ToString(), stderr.ToString());
+        }
+        finally
+        {
+            Console.SetOut(oldOut);
+            Console.SetError(oldErr);
+        }
+    }
+
+    /// <summary>btfconvert as a child process with this process's environment (the fixture's credentials included).</summary>
+    public static Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "btfconvert.dll"));
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start btfconvert");
+    }
+
+    /// <summary>A child process with exactly the environment given (plus PATH, HOME and DOTNET_ROOT), to test credential lookup.</summary>
+    public static async Task<Result> RunIsolatedAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "btfconvert.dll"));
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        var keep = new[] { "PATH", "DOTNET_ROOT", "DOTNET_CLI_HOME" };
+        foreach (string key in info.Environment.Keys.ToList())
+        {
+            if (!keep.Contains(key))
+            {
+                info.Environment.Remove(key);
+            }
+        }
+
+        foreach (var (k, v) in environment)
+        {
+            info.Environment[k] = v;
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start btfconvert");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await process.WaitForExitAsync(timeout.Token);
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+}

@@ -1,0 +1,294 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace BtfConvert.Aws.Tests.Support;
+
+public enum FaultKind
+{
+    /// <summary>Forward part of the response, then drop the connection with a TCP reset.</summary>
+    Reset,
+
+    /// <summary>Forward part of the response, then send nothing more (until the proxy is disposed).</summary>
+    Stall,
+
+    /// <summary>Answer the request with 403 AccessDenied without asking the server.</summary>
+    Forbidden,
+}
+
+/// <summary>
+/// A plain TCP proxy on 127.0.0.1 between the SDK and s3rver that injects faults into chosen requests (by HTTP
+/// method, recognised at the start of each request on a keep-alive connection). Written here because the faults
+/// must land mid-body at a chosen byte, which no off-the-shelf proxy does deterministically. Bounded: at most
+/// <see cref="MaxConnections"/> connections, 64 KiB buffers.
+/// </summary>
+public sealed class TcpFaultProxy : IAsyncDisposable
+{
+    public const int MaxConnections = 64;
+    private readonly TcpListener _listener;
+    private readonly int _targetPort;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _connections = new(MaxConnections);
+    private readonly Lock _lock = new();
+    private readonly List<Task> _tasks = [];
+    private (string Method, FaultKind Kind, long AfterBytes, int Remaining)? _rule;
+    private int _faults;
+    private int _requests;
+
+    public TcpFaultProxy(int targetPort)
+    {
+        _targetPort = targetPort;
+        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _tasks.Add(AcceptLoopAsync());
+    }
+
+    public int Port { get; }
+    public string Endpoint => $"http://127.0.0.1:{Port}";
+
+    /// <summary>Faults injected so far.</summary>
+    public int FaultsInjected => Volatile.Read(ref _faults);
+
+    /// <summary>Requests seen with the given method since the last <see cref="Arm"/>.</summary>
+    public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>The next <paramref name="count"/> requests with <paramref name="method"/> (int.MaxValue: all) get the fault
+    /// after <paramref name="afterResponseBytes"/> bytes of their response (status line and headers included).</summary>
+    public void Arm(string method, FaultKind kind, int count, long afterResponseBytes = 0)
+    {
+        lock (_lock)
+        {
+            _rule = (method, kind, afterResponseBytes, count);
+            _requests = 0;
+        }
+    }
+
+    public void Disarm()
+    {
+        lock (_lock)
+        {
+            _rule = null;
+        }
+    }
+
+    private (FaultKind Kind, long AfterBytes)? TakeFault(string method)
+    {
+        lock (_lock)
+        {
+            if (_rule is not { } rule || rule.Method != method)
+            {
+                return null;
+            }
+
+            _requests++;
+            if (rule.Remaining <= 0)
+            {
+                return null;
+            }
+
+            _rule = rule with { Remaining = rule.Remaining == int.MaxValue ? int.MaxValue : rule.Remaining - 1 };
+            return (rule.Kind, rule.AfterBytes);
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                await _connections.WaitAsync(_stop.Token);
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            var task = Task.Run(async () =>
+            {
+                try
+                {
+                    await HandleAsync(client);
+                }
+                finally
+                {
+                    _connections.Release();
+                }
+            });
+            lock (_lock)
+            {
+                _tasks.RemoveAll(t => t.IsCompleted);
+                _tasks.Add(task);
+            }
+        }
+    }
+
+    private sealed class ConnectionState
+    {
+        public (FaultKind Kind, long AfterBytes)? Fault;
+        public long ResponseBytes;
+    }
+
+    private async Task HandleAsync(TcpClient client)
+    {
+        using var _ = client;
+        using var server = new TcpClient();
+        try
+        {
+            await server.ConnectAsync(IPAddress.Loopback, _targetPort, _stop.Token);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            return;
+        }
+
+        using var connection = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        var state = new ConnectionState();
+        var up = PumpRequestsAsync(client, server, state, connection);
+        var down = PumpResponsesAsync(server, client, state, connection);
+        await Task.WhenAny(up, down);
+        await connection.CancelAsync();
+        try
+        {
+            await Task.WhenAll(up, down);
+        }
+        catch (Exception)
+        {
+            // connection torn down
+        }
+    }
+
+    private static readonly string[] Methods = ["GET", "PUT", "POST", "HEAD", "DELETE"];
+
+    private async Task PumpRequestsAsync(TcpClient client, TcpClient server, ConnectionState state, CancellationTokenSource connection)
+    {
+        var buffer = new byte[64 << 10];
+        var from = client.GetStream();
+        var to = server.GetStream();
+        try
+        {
+            while (true)
+            {
+                int n = await from.ReadAsync(buffer, connection.Token);
+                if (n == 0)
+                {
+                    return;
+                }
+
+                string start = Encoding.ASCII.GetString(buffer, 0, Math.Min(n, 8));
+                string? method = Methods.FirstOrDefault(m => start.StartsWith(m + " ", StringComparison.Ordinal));
+                if (method is not null)
+                {
+                    var fault = TakeFault(method);
+                    state.ResponseBytes = 0;
+                    state.Fault = fault;
+                    if (fault is { Kind: FaultKind.Forbidden })
+                    {
+                        Interlocked.Increment(ref _faults);
+                        await WriteForbiddenAsync(from, method);
+                        return;
+                    }
+
+                    if (fault is { Kind: FaultKind.Reset, AfterBytes: 0 })
+                    {
+                        Interlocked.Increment(ref _faults);
+                        Reset(client);
+                        return;
+                    }
+                }
+
+                await to.WriteAsync(buffer.AsMemory(0, n), connection.Token);
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+        }
+    }
+
+    private async Task PumpResponsesAsync(TcpClient server, TcpClient client, ConnectionState state, CancellationTokenSource connection)
+    {
+        var buffer = new byte[64 << 10];
+        var from = server.GetStream();
+        var to = client.GetStream();
+        try
+        {
+            while (true)
+            {
+                int n = await from.ReadAsync(buffer, connection.Token);
+                if (n == 0)
+                {
+                    return;
+                }
+
+                if (state.Fault is { } fault && state.ResponseBytes + n > fault.AfterBytes)
+                {
+                    int keep = (int)Math.Max(0, fault.AfterBytes - state.ResponseBytes);
+                    await to.WriteAsync(buffer.AsMemory(0, keep), connection.Token);
+                    await to.FlushAsync(connection.Token);
+                    Interlocked.Increment(ref _faults);
+                    if (fault.Kind == FaultKind.Stall)
+                    {
+                        // Hold the connection open and silent; the client must give up on its own.
+                        await Task.Delay(Timeout.Infinite, connection.Token);
+                    }
+
+                    Reset(client);
+                    return;
+                }
+
+                state.ResponseBytes += n;
+                await to.WriteAsync(buffer.AsMemory(0, n), connection.Token);
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+        }
+    }
+
+    private static async Task WriteForbiddenAsync(Stream to, string method)
+    {
+        string body = method == "HEAD" ? string.Empty :
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+        string response = "HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nConnection: close\r\n" +
+                          $"Content-Length: {(method == "HEAD" ? 0 : body.Length)}\r\n\r\n{body}";
+        await to.WriteAsync(Encoding.ASCII.GetBytes(response));
+        await to.FlushAsync();
+    }
+
+    private static void Reset(TcpClient client)
+    {
+        try
+        {
+            // Linger 0 makes Close send RST instead of FIN: the client sees "connection reset by peer".
+            client.Client.LingerState = new LingerOption(true, 0);
+            client.Client.Close();
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        Task[] tasks;
+        lock (_lock)
+        {
+            tasks = [.. _tasks];
+        }
+
+        try
+        {
+            await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception)
+        {
+        }
+
+        _stop.Dispose();
+    }
+}
