@@ -127,6 +127,23 @@ public sealed class BatchProgress : IBatchObserver
         }
 
         Report?.WriteItem(result);
+        if (result.Status != BatchStatus.Skipped)
+        {
+            ReleaseMemory();
+        }
+    }
+
+    /// <summary>
+    /// One conversion allocates a few hundred MB of large arrays (bands, reads, parts) over its life. A process
+    /// that converts one file exits before that matters; a batch does not, and the GC, left alone, lets the heap
+    /// grow to 2-3 times one conversion's peak across a series of files (measured: 231 MB for one file, 444 MB
+    /// after six, local to local). A compacting full collection between files keeps the batch at the per-job
+    /// budget; it costs milliseconds against conversions of seconds to minutes.
+    /// </summary>
+    private static void ReleaseMemory()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     private string Describe() => $"batch {Volatile.Read(ref _finished)}/{_total} inputs";
