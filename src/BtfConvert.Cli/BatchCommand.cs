@@ -25,7 +25,7 @@ public static class BatchCommand
         var suffix = new Option<string>("--suffix") { Description = "Replaces each input's extension", DefaultValueFactory = _ => BatchSettings.DefaultSuffix };
         var jobs = new Option<int>("--jobs")
         {
-            Description = $"Conversions at once (each takes up to ~{BatchSettings.MemoryPerJobBytes >> 20} MB and cores/jobs encoding threads)",
+            Description = $"Conversions at once; each takes cores/jobs encoding threads and ~{BatchSettings.MemoryPerJobBytes >> 20} MB (~400 MB with S3)",
             DefaultValueFactory = _ => BatchSettings.DefaultJobs(Environment.ProcessorCount),
         };
         var force = new Option<bool>("--force") { Description = "Convert again even outputs that are up to date" };
