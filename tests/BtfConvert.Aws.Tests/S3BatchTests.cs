@@ -172,6 +172,75 @@ public sealed class S3BatchTests(S3ServerFixture server) : IDisposable
         // (s3rver cannot list multipart uploads; the S3 sink's own tests cover aborting them.)
     }
 
+    /// <summary>Cancels the run half-way through the second input, once the first output is done (as Ctrl-C would).</summary>
+    private sealed class CancelDuringSecond(CancellationTokenSource cancel) : IBatchObserver
+    {
+        public List<string> Converted { get; } = [];
+
+        public void Started(BatchItem item)
+        {
+        }
+
+        public void Progress(BatchItem item, long bytesRead)
+        {
+            if (Converted.Count == 1 && bytesRead >= item.Source.Length / 2)
+            {
+                cancel.Cancel();
+            }
+        }
+
+        public void Warning(BatchItem item, string message)
+        {
+        }
+
+        public void Finished(BatchItemResult result)
+        {
+            lock (Converted)
+            {
+                Converted.Add(result.Item.RelativePath);
+            }
+        }
+    }
+
+    [SkippableFact]
+    public async Task A_batch_cancelled_mid_upload_after_the_first_output_leaves_no_partial_object_and_a_rerun_completes()
+    {
+        server.Require();
+        string prefix = server.NewKey(string.Empty);
+        string[] slides = ["s0.btf", "s1.btf", "s2.btf"];
+        for (int i = 0; i < slides.Length; i++)
+        {
+            await server.PutAsync(prefix + "in/" + slides[i], SampleInputs.Btf(900, 700, seed: i));
+        }
+
+        // Small parts: every output is a multipart upload, so an interrupted one must be aborted, not completed.
+        using var s3 = new S3Storage(server.Settings() with { PartSize = 64 << 10 });
+        var storage = new StorageRouter([s3, new LocalStorage()]);
+        var settings = new BatchSettings
+        {
+            Source = server.Uri(prefix + "in/"),
+            Destination = server.Uri(prefix + "out/"),
+            Options = new ConversionOptions { Compression = TileCompression.None },
+            Jobs = 1,
+        };
+        using var cancel = new CancellationTokenSource();
+        var observer = new CancelDuringSecond(cancel);
+        var runner = new BatchRunner(storage, settings, observer);
+        var plan = await runner.PlanAsync(default);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runner.RunAsync(plan, cancel.Token));
+        Assert.Equal(["s0.btf"], observer.Converted);
+        Assert.True(await server.ExistsAsync(prefix + "out/s0.tiff"));
+        Assert.False(await server.ExistsAsync(prefix + "out/s1.tiff"));
+        Assert.False(await server.ExistsAsync(prefix + "out/s2.tiff"));
+
+        var results = new Results();
+        runner = new BatchRunner(storage, settings, results);
+        var summary = await runner.RunAsync(await runner.PlanAsync(default), default);
+        Assert.Equal(["s0.btf"], results.With(BatchStatus.Skipped));
+        Assert.Equal(["s1.btf", "s2.btf"], results.With(BatchStatus.Converted));
+        Assert.Equal(0, summary.Failed);
+    }
+
     private static List<JsonElement> Lines(string path) =>
         File.ReadAllLines(path).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
 }
