@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using Utf8 = System.Text.Encoding;
 
 namespace BtfConvert.Core.Batch;
