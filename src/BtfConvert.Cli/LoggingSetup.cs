@@ -7,17 +7,20 @@ namespace BtfConvert.Cli;
 /// <summary>Serilog is configured here and only here: stderr (text or JSON lines), optionally a file.</summary>
 public static class LoggingSetup
 {
-    public static void Configure(string format, bool quiet, bool verbose, string? logFile)
+    /// <param name="consoleWarningsOnly">Keep informational lines off the console (a live progress bar is there) but not out of the log file.</param>
+    public static void Configure(string format, bool quiet, bool verbose, string? logFile, bool consoleWarningsOnly = false)
     {
         var level = verbose ? LogEventLevel.Debug : quiet ? LogEventLevel.Warning : LogEventLevel.Information;
+        var consoleLevel = consoleWarningsOnly && level < LogEventLevel.Warning ? LogEventLevel.Warning : LogEventLevel.Verbose;
         var config = new LoggerConfiguration().MinimumLevel.Is(level);
         if (string.Equals(format, "json", StringComparison.OrdinalIgnoreCase))
         {
-            config = config.WriteTo.Console(new CompactJsonFormatter(), standardErrorFromLevel: LogEventLevel.Verbose);
+            config = config.WriteTo.Console(new CompactJsonFormatter(), consoleLevel, standardErrorFromLevel: LogEventLevel.Verbose);
         }
         else
         {
             config = config.WriteTo.Console(
+                restrictedToMinimumLevel: consoleLevel,
                 outputTemplate: "{Timestamp:yyyy-MM-ddTHH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}",
                 standardErrorFromLevel: LogEventLevel.Verbose,
                 formatProvider: System.Globalization.CultureInfo.InvariantCulture);

@@ -50,7 +50,7 @@ public static class Program
             "  btfconvert slide.btf slide.tiff\n" +
             "  btfconvert convert s3://scans/a.btf s3://tiles/a.tiff --compression jpeg --quality 85\n" +
             "  btfconvert info slide.btf --json\n" +
-            "Exit codes: 0 ok, 2 usage, 3 bad input, 4 I/O or storage failure, 5 output exists, 6 batch had failures, 7 batch locked, 130 cancelled.");
+            "Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 I/O or storage failure, 5 output exists, 6 batch had failures, 7 batch locked, 8 verify found a problem, 130 cancelled.");
         foreach (var option in global.All)
         {
             root.Options.Add(option);
@@ -58,6 +58,7 @@ public static class Program
 
         root.Subcommands.Add(ConvertCommand.Create(global));
         root.Subcommands.Add(InfoCommand.Create(global));
+        root.Subcommands.Add(BatchCommand.Create(global));
         root.Subcommands.Add(VerifyCommand.Create(global));
         return root;
     }

@@ -27,6 +27,9 @@ public sealed record SinkOptions(bool Overwrite, IReadOnlyDictionary<string, str
 {
     public static SinkOptions Default { get; } = new(false, new Dictionary<string, string>());
     public string ContentType { get; init; } = "image/tiff";
+
+    /// <summary>Create missing parent directories of a local output (batch outputs mirror the source tree); object stores ignore it.</summary>
+    public bool CreateParentDirectories { get; init; }
 }
 
 /// <param name="Location">Full location (path or s3:// URI).</param>

@@ -14,15 +14,18 @@ public sealed class LocalFileSink : IByteSink
     private readonly string _path;
     private readonly bool _overwrite;
     private readonly string _tempPath;
+    private readonly IReadOnlyDictionary<string, string>? _record;
     private FileStream? _stream;
     private bool _committed;
     private int _headLength;
 
-    public LocalFileSink(string path, bool overwrite)
+    /// <param name="record">User metadata to keep in a sidecar (see <see cref="LocalOutputRecord"/>); none if null or empty.</param>
+    public LocalFileSink(string path, bool overwrite, IReadOnlyDictionary<string, string>? record = null)
     {
         _path = Path.GetFullPath(path);
         Name = path;
         _overwrite = overwrite;
+        _record = record is { Count: > 0 } ? record : null;
         string directory = Path.GetDirectoryName(_path) ?? ".";
         _tempPath = Path.Combine(directory, $"{TempPrefix}{Path.GetFileName(_path)}.{Environment.ProcessId}-{Guid.NewGuid():N}{TempSuffix}");
     }
@@ -107,13 +110,25 @@ public sealed class LocalFileSink : IByteSink
         await stream.DisposeAsync().ConfigureAwait(false);
         _stream = null;
         cancellationToken.ThrowIfCancellationRequested();
+        if (_record is not null)
+        {
+            // Before the rename, so an output of ours never sits at the final name without its record.
+            LocalOutputRecord.Write(_path, _tempPath, _record);
+        }
+
         try
         {
             File.Move(_tempPath, _path, _overwrite);
         }
         catch (IOException) when (!_overwrite && File.Exists(_path))
         {
+            DeleteRecord();
             throw new OutputExistsException($"{Name}: output appeared while converting (use --overwrite to replace it)");
+        }
+        catch
+        {
+            DeleteRecord();
+            throw;
         }
 
         _committed = true;
@@ -143,6 +158,14 @@ public sealed class LocalFileSink : IByteSink
     }
 
     public ValueTask DisposeAsync() => AbortAsync();
+
+    private void DeleteRecord()
+    {
+        if (_record is not null)
+        {
+            LocalOutputRecord.Delete(_path);
+        }
+    }
 
     /// <summary>Deletes temporaries of earlier runs for <paramref name="path"/> whose process is gone.</summary>
     public static int CleanStaleTemporaries(string path)

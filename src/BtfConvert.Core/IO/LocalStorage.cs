@@ -18,14 +18,26 @@ public sealed class LocalStorage : IStorage
             throw new OutputExistsException($"{location}: output exists (use --overwrite to replace it)");
         }
 
+        if (options.CreateParentDirectories && Path.GetDirectoryName(Path.GetFullPath(location)) is { } directory)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
         LocalFileSink.CleanStaleTemporaries(location);
-        return Task.FromResult<IByteSink>(new LocalFileSink(location, options.Overwrite));
+        LocalFileSink.CleanStaleTemporaries(LocalOutputRecord.SidecarPath(location));
+        return Task.FromResult<IByteSink>(new LocalFileSink(location, options.Overwrite, options.Metadata));
     }
 
     public Task<StorageObjectInfo?> GetInfoAsync(string location, CancellationToken cancellationToken)
     {
         var info = new FileInfo(location);
-        return Task.FromResult(info.Exists ? Describe(info) : null);
+        if (!info.Exists)
+        {
+            return Task.FromResult<StorageObjectInfo?>(null);
+        }
+
+        var described = Describe(info);
+        return Task.FromResult<StorageObjectInfo?>(described with { Metadata = LocalOutputRecord.Read(info, described.ETag ?? string.Empty) });
     }
 
     public async IAsyncEnumerable<StorageObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -38,6 +50,12 @@ public sealed class LocalStorage : IStorage
 
         foreach (var path in Directory.EnumerateFiles(prefix, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
+            // Our sidecars and temporaries are bookkeeping, not objects of the user's.
+            if (LocalOutputRecord.IsBookkeepingFile(path))
+            {
+                continue;
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
             yield return Describe(new FileInfo(path));
         }

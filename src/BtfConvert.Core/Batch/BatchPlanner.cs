@@ -1,0 +1,120 @@
+using BtfConvert.Core.IO;
+
+namespace BtfConvert.Core.Batch;
+
+/// <summary>
+/// The pure half of a batch: which listed inputs are selected, where each goes, and whether it must be converted.
+/// No I/O here (the runner lists and looks up outputs), so every rule is unit-tested on plain records.
+/// </summary>
+public sealed class BatchPlanner
+{
+    private readonly BatchSettings _settings;
+    private readonly GlobPattern[] _include;
+    private readonly GlobPattern[] _exclude;
+    private readonly string _fingerprint;
+
+    public BatchPlanner(BatchSettings settings)
+    {
+        _settings = settings;
+        settings.Validate();
+        SourceRoot = BatchLocations.NormalizeRoot(settings.Source);
+        DestinationRoot = BatchLocations.NormalizeRoot(settings.Destination);
+        _include = settings.Include.Select(p => new GlobPattern(p)).ToArray();
+        _exclude = settings.Exclude.Select(p => new GlobPattern(p)).ToArray();
+        _fingerprint = settings.Options.Fingerprint();
+    }
+
+    public string SourceRoot { get; }
+    public string DestinationRoot { get; }
+
+    /// <summary>True if a path relative to the source root passes the include and exclude globs.</summary>
+    public bool IsSelected(string relativePath) =>
+        _include.Any(g => g.IsMatch(relativePath)) && !_exclude.Any(g => g.IsMatch(relativePath));
+
+    /// <summary>
+    /// Selects and maps the listed inputs, in a stable order. Inputs that cannot be mapped safely come back with
+    /// <see cref="BatchAction.Fail"/>; the rest with <see cref="BatchAction.Convert"/> until <see cref="Decide"/>
+    /// sees their outputs.
+    /// </summary>
+    public IReadOnlyList<BatchItem> Select(IEnumerable<StorageObjectInfo> listed)
+    {
+        var items = new List<BatchItem>();
+        var claimed = new Dictionary<string, string>(StringComparer.Ordinal);
+        // An output tree inside the source tree must not feed the next run with our own outputs.
+        bool destinationInsideSource = !string.Equals(SourceRoot, DestinationRoot, StringComparison.Ordinal)
+            && BatchLocations.IsUnder(SourceRoot, DestinationRoot);
+        foreach (var source in listed.OrderBy(s => s.Location, StringComparer.Ordinal))
+        {
+            if (destinationInsideSource && BatchLocations.IsUnder(DestinationRoot, source.Location))
+            {
+                continue;
+            }
+
+            string relative = BatchLocations.RelativePath(SourceRoot, source.Location);
+            if (relative.Length == 0 || relative.EndsWith('/') || !IsSelected(relative))
+            {
+                continue;
+            }
+
+            string destination = BatchLocations.Destination(DestinationRoot, relative, _settings.Suffix);
+            string? unsafeReason = BatchLocations.IsRemote(DestinationRoot) ? null : BatchLocations.UnsafeForLocal(relative);
+            if (unsafeReason is not null)
+            {
+                items.Add(new BatchItem(source, relative, destination, BatchAction.Fail, $"{source.Location}: {unsafeReason}"));
+            }
+            else if (string.Equals(destination, source.Location, StringComparison.Ordinal))
+            {
+                items.Add(new BatchItem(source, relative, destination, BatchAction.Fail,
+                    $"{source.Location}: the output would replace the input (choose another --suffix or destination)"));
+            }
+            else if (!claimed.TryAdd(destination, source.Location))
+            {
+                // slide.btf and slide.tif would both become slide.tiff: convert the first, report the second.
+                items.Add(new BatchItem(source, relative, destination, BatchAction.Fail,
+                    $"{source.Location}: {claimed[destination]} maps to the same output {destination}"));
+            }
+            else
+            {
+                items.Add(new BatchItem(source, relative, destination, BatchAction.Convert, "no output yet"));
+            }
+        }
+
+        return items;
+    }
+
+    /// <summary>Decides one selected item given what exists at its destination (null: nothing).</summary>
+    public BatchItem Decide(BatchItem item, StorageObjectInfo? existingOutput)
+    {
+        if (item.Action == BatchAction.Fail)
+        {
+            return item;
+        }
+
+        item = item with { ExistingOutput = existingOutput };
+        if (existingOutput is null)
+        {
+            return item with { Action = BatchAction.Convert, Reason = "no output yet" };
+        }
+
+        if (_settings.Force)
+        {
+            return item with { Action = BatchAction.Convert, Reason = "forced (--force)" };
+        }
+
+        if (!OutputRecord.HasRecord(existingOutput.Metadata))
+        {
+            return _settings.Overwrite
+                ? item with { Action = BatchAction.Convert, Reason = "the output has no btfconvert record; replacing it (--overwrite)" }
+                : item with
+                {
+                    Action = BatchAction.Fail,
+                    Reason = $"{item.Destination}: output exists and was not written by btfconvert (use --overwrite to replace it)",
+                };
+        }
+
+        string? outdated = OutputRecord.WhyOutdated(existingOutput, item.Source, _fingerprint);
+        return outdated is null
+            ? item with { Action = BatchAction.Skip, Reason = "up to date" }
+            : item with { Action = BatchAction.Convert, Reason = outdated };
+    }
+}

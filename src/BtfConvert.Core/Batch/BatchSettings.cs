@@ -1,0 +1,63 @@
+using BtfConvert.Core.Conversion;
+
+namespace BtfConvert.Core.Batch;
+
+/// <summary>What a batch run converts and how; defaults match the CLI's.</summary>
+public sealed record BatchSettings
+{
+    public const string DefaultInclude = "*.btf";
+    public const string DefaultSuffix = ".tiff";
+
+    /// <summary>Per conversion, the budget the converter is built to stay under (see docs/operations.md).</summary>
+    public const long MemoryPerJobBytes = 256L << 20;
+
+    public const int MaxJobs = 16;
+
+    /// <summary>Source directory or prefix (s3://bucket/prefix/).</summary>
+    public required string Source { get; init; }
+
+    /// <summary>Destination directory or prefix.</summary>
+    public required string Destination { get; init; }
+
+    public IReadOnlyList<string> Include { get; init; } = [DefaultInclude];
+    public IReadOnlyList<string> Exclude { get; init; } = [];
+    public string Suffix { get; init; } = DefaultSuffix;
+    public ConversionOptions Options { get; init; } = new();
+
+    /// <summary>Convert even outputs whose record says they are up to date.</summary>
+    public bool Force { get; init; }
+
+    /// <summary>Replace outputs that exist without a btfconvert record (someone else's files).</summary>
+    public bool Overwrite { get; init; }
+
+    public int Jobs { get; init; } = DefaultJobs(Environment.ProcessorCount);
+    public bool FailFast { get; init; }
+
+    /// <summary>
+    /// Each conversion already encodes on every core, so more jobs mostly overlap I/O (S3 latency, fsync):
+    /// two on a small VM, half the cores on bigger ones, at most four (4 × 256 MB).
+    /// </summary>
+    public static int DefaultJobs(int cores) => Math.Clamp(cores / 2, 2, 4);
+
+    /// <summary>Encoding threads per conversion: the cores shared among the jobs unless --threads says otherwise.</summary>
+    public int ThreadsPerJob => Options.Threads > 0 ? Options.Threads : Math.Max(1, Environment.ProcessorCount / Math.Max(1, Jobs));
+
+    public void Validate()
+    {
+        Options.Validate();
+        if (Jobs is < 1 or > MaxJobs)
+        {
+            throw new ArgumentException($"--jobs must be between 1 and {MaxJobs} (got {Jobs})");
+        }
+
+        if (string.IsNullOrEmpty(Suffix) || Suffix.Contains('/', StringComparison.Ordinal) || Suffix.Contains('\\', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"--suffix must be a non-empty file name ending such as .tiff (got '{Suffix}')");
+        }
+
+        if (Include.Count == 0)
+        {
+            throw new ArgumentException("--include needs at least one pattern");
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System.Globalization;
+using BtfConvert.Core.Conversion;
+using BtfConvert.Core.IO;
+
+namespace BtfConvert.Core.Batch;
+
+/// <summary>
+/// What a conversion records with its output (S3 user metadata x-amz-meta-*, or the local sidecar of
+/// <see cref="LocalOutputRecord"/>) and how a batch run decides from it that the output is up to date.
+/// The keys are the ones <c>btfconvert convert</c> writes, so outputs of single conversions are recognised too.
+/// </summary>
+public static class OutputRecord
+{
+    public const string Source = "btfconvert-source";
+    public const string SourceETag = "btfconvert-source-etag";
+    public const string SourceSize = "btfconvert-source-size";
+    public const string Version = "btfconvert-version";
+    public const string Options = "btfconvert-options";
+
+    /// <summary>Set by <see cref="LocalStorage"/> when a sidecar exists but the output was changed after it was written.</summary>
+    public const string Stale = "btfconvert-record-stale";
+
+    private const string AmzPrefix = "x-amz-meta-";
+
+    public static Dictionary<string, string> Create(string source, StorageObjectInfo sourceInfo, ConversionOptions options) => new()
+    {
+        [Source] = source,
+        [SourceETag] = sourceInfo.ETag ?? string.Empty,
+        [SourceSize] = sourceInfo.Length.ToString(CultureInfo.InvariantCulture),
+        [Version] = ProductInfo.Version,
+        [Options] = options.Fingerprint(),
+    };
+
+    /// <summary>
+    /// Reads a recorded value. S3 lower-cases metadata names and some clients keep the "x-amz-meta-" prefix,
+    /// so both spellings are accepted, in any case.
+    /// </summary>
+    public static string? Get(IReadOnlyDictionary<string, string> metadata, string key)
+    {
+        foreach (var (name, value) in metadata)
+        {
+            if (string.Equals(name, key, StringComparison.OrdinalIgnoreCase)
+                || (name.StartsWith(AmzPrefix, StringComparison.OrdinalIgnoreCase)
+                    && string.Equals(name[AmzPrefix.Length..], key, StringComparison.OrdinalIgnoreCase)))
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>True if the output carries a btfconvert record at all (stale or not).</summary>
+    public static bool HasRecord(IReadOnlyDictionary<string, string> metadata) =>
+        Get(metadata, SourceETag) is not null || Get(metadata, Stale) is not null;
+
+    /// <summary>
+    /// Null when <paramref name="output"/> was converted from exactly <paramref name="source"/> (same ETag and size)
+    /// with the same options; otherwise why it must be converted again. The converter version is recorded but not
+    /// compared: a new release must not reconvert terabytes whose output would be the same.
+    /// </summary>
+    public static string? WhyOutdated(StorageObjectInfo output, StorageObjectInfo source, string optionsFingerprint)
+    {
+        var metadata = output.Metadata;
+        if (Get(metadata, Stale) is { } stale)
+        {
+            return stale;
+        }
+
+        string? etag = Get(metadata, SourceETag);
+        if (etag is null)
+        {
+            return "the output has no btfconvert record";
+        }
+
+        if (!string.Equals(Unquote(etag), Unquote(source.ETag ?? string.Empty), StringComparison.Ordinal) || etag.Length == 0)
+        {
+            return $"the source changed (ETag {Unquote(source.ETag ?? "?")}, recorded {Unquote(etag)})";
+        }
+
+        if (Get(metadata, SourceSize) != source.Length.ToString(CultureInfo.InvariantCulture))
+        {
+            return $"the source changed (size {source.Length}, recorded {Get(metadata, SourceSize) ?? "none"})";
+        }
+
+        string? options = Get(metadata, Options);
+        if (!string.Equals(options, optionsFingerprint, StringComparison.Ordinal))
+        {
+            return $"the options changed ({optionsFingerprint}, recorded {options ?? "none"})";
+        }
+
+        return null;
+    }
+
+    // S3 ETags are quoted strings; some clients strip the quotes. Compare the bare value.
+    private static string Unquote(string etag) => etag.Trim('"');
+}
