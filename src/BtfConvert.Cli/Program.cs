@@ -50,6 +50,8 @@ public static class Program
             "  btfconvert slide.btf slide.tiff\n" +
             "  btfconvert convert s3://scans/a.btf s3://tiles/a.tiff --compression jpeg --quality 85\n" +
             "  btfconvert info slide.btf --json\n" +
+            "  btfconvert batch s3://scans/vs120/ s3://tiles/vs120/ --report report.jsonl\n" +
+            "  btfconvert verify slide.tiff --source slide.btf\n" +
             "Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 I/O or storage failure, 5 output exists, 6 batch had failures, 7 batch locked, 8 verify found a problem, 130 cancelled.");
         foreach (var option in global.All)
         {
