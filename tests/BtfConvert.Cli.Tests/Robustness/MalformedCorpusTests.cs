@@ -1,3 +1,4 @@
+using BtfConvert.Core.IO;
 using BtfConvert.Samples.Malformed;
 
 namespace BtfConvert.Cli.Tests.Robustness;
@@ -88,7 +89,8 @@ public sealed class MalformedCorpusTests : IDisposable
         Check(c, input, r, allocated);
         if (c.MustConvert)
         {
-            Assert.Equal(new[] { c.FileName, "out.tiff" }.Order(StringComparer.Ordinal), _dir.Files().Order(StringComparer.Ordinal));
+            string record = Path.GetFileName(LocalOutputRecord.SidecarPath(output));
+            Assert.Equal(new[] { c.FileName, "out.tiff", record }.Order(StringComparer.Ordinal), _dir.Files().Order(StringComparer.Ordinal));
             var converted = File.ReadAllBytes(output);
             Assert.Equal((byte)'I', converted[0]);
         }
