@@ -1,4 +1,3 @@
-using BtfConvert.Core.Tiff;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.PixelFormats;
@@ -7,8 +6,8 @@ namespace BtfConvert.Core.Encoding;
 
 /// <summary>
 /// Portable JPEG tiles through SixLabors.ImageSharp 2.1 (encode only — it never decodes untrusted input here).
-/// Used when libjpeg-turbo is not installed. Each tile is a complete baseline JFIF stream with its own tables,
-/// which TIFF readers accept as Compression=7 tiles without a JPEGTables tag.
+/// Used when libjpeg-turbo is not installed (or BTFCONVERT_JPEG_ENCODER=managed). Each tile is a complete baseline
+/// JFIF stream; <see cref="JpegTileEncoderFactory"/> moves its tables into the JPEGTables tag.
 /// </summary>
 public sealed class ImageSharpJpegTileEncoder : ITileEncoder
 {
@@ -51,15 +50,9 @@ public sealed class ImageSharpJpegTileEncoder : ITileEncoder
 
     public void Dispose() => _output.Dispose();
 
-    public sealed class Factory(TileFormat format, int quality)
-        : TileEncoderFactory($"jpeg q{quality} (ImageSharp)", format, TiffConstants.CompressionJpeg, null)
+    public sealed class Factory(TileFormat format, int quality, bool shareTables = true)
+        : JpegTileEncoderFactory($"jpeg q{quality} (ImageSharp)", format, quality, shareTables)
     {
-        public override ushort Photometric =>
-            Format.SamplesPerPixel == 1 ? TiffConstants.PhotometricMinIsBlack : TiffConstants.PhotometricYCbCr;
-
-        public override (ushort Horizontal, ushort Vertical)? YCbCrSubsampling =>
-            Format.SamplesPerPixel == 1 ? null : ((ushort)2, (ushort)2);
-
-        public override ITileEncoder Create() => new ImageSharpJpegTileEncoder(Format, quality);
+        protected override ITileEncoder CreateFullStreamEncoder() => new ImageSharpJpegTileEncoder(Format, Quality);
     }
 }
