@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Channels;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
@@ -23,6 +24,7 @@ public sealed class TileEncodingPipeline : ITileSink
     private readonly OutputLayout _layout;
     private readonly bool _deduplicate;
     private readonly CancellationTokenSource _failure;
+    private readonly StageTimings? _timings;
     private readonly BlockingCollection<TileJob> _work;
     private readonly Channel<TileJob> _ordered = Channel.CreateUnbounded<TileJob>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly SemaphoreSlim _inFlight;
@@ -33,8 +35,9 @@ public sealed class TileEncodingPipeline : ITileSink
     private Exception? _error;
 
     public TileEncodingPipeline(ITileEncoderFactory factory, int threads, IByteSink sink, OutputLayout layout,
-        bool deduplicate, CancellationToken cancellationToken)
+        bool deduplicate, CancellationToken cancellationToken, StageTimings? timings = null)
     {
+        _timings = timings;
         _factory = factory;
         _sink = sink;
         _layout = layout;
@@ -66,6 +69,7 @@ public sealed class TileEncodingPipeline : ITileSink
 
     public void Submit(int level, int tileIndex, byte[] pixels)
     {
+        long start = Stopwatch.GetTimestamp();
         try
         {
             _inFlight.Wait(_failure.Token);
@@ -79,6 +83,7 @@ public sealed class TileEncodingPipeline : ITileSink
         var job = new TileJob(level, tileIndex, pixels);
         _ordered.Writer.TryWrite(job);
         _work.Add(job, _failure.Token);
+        _timings?.AddSubmitWait(Stopwatch.GetTimestamp() - start);
     }
 
     /// <summary>Waits until every submitted tile is written; rethrows the first failure of any stage.</summary>
@@ -145,7 +150,9 @@ public sealed class TileEncodingPipeline : ITileSink
                 byte[] output = ArrayPool<byte>.Shared.Rent(encoder.MaxEncodedLength);
                 try
                 {
+                    long start = Stopwatch.GetTimestamp();
                     int length = encoder.Encode(job.Pixels.AsSpan(0, _factory.Format.ByteCount), output);
+                    _timings?.AddEncode(Stopwatch.GetTimestamp() - start);
                     job.Complete(output, length);
                 }
                 catch (Exception e)
@@ -229,7 +236,9 @@ public sealed class TileEncodingPipeline : ITileSink
         }
 
         _layout.TileOffsets[job.Level][job.TileIndex] = _sink.Position;
+        long start = Stopwatch.GetTimestamp();
         await _sink.AppendAsync(encoded.AsMemory(0, length), _failure.Token).ConfigureAwait(false);
+        _timings?.AddWrite(Stopwatch.GetTimestamp() - start);
     }
 
     private static int HashOf(ReadOnlySpan<byte> bytes)

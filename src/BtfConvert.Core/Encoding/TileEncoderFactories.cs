@@ -29,10 +29,11 @@ public static class TileEncoderFactories
     /// <summary>True when JPEG tiles go through libjpeg-turbo in this process.</summary>
     public static bool UsesNativeJpeg => !PreferManaged && TurboJpegLibrary.IsAvailable;
 
-    public static ITileEncoderFactory Create(TileCompression compression, TileFormat format, int quality = DefaultJpegQuality) =>
+    public static ITileEncoderFactory Create(TileCompression compression, TileFormat format, int quality = DefaultJpegQuality,
+        JpegEncoderPreference jpegEncoder = JpegEncoderPreference.Auto) =>
         compression switch
         {
-            TileCompression.Jpeg => CreateJpeg(format, quality),
+            TileCompression.Jpeg => CreateJpeg(format, quality, jpegEncoder),
             TileCompression.Deflate => new DeflateTileEncoder.Factory(format, DefaultDeflateLevel),
             TileCompression.Zstd => new ZstdTileEncoder.Factory(format, DefaultZstdLevel),
             TileCompression.Lzw => new LzwTileEncoder.Factory(format),
@@ -48,8 +49,16 @@ public static class TileEncoderFactories
                 ? $"ImageSharp 2.1 (managed; {JpegEncoderVariable}=managed)"
                 : $"ImageSharp 2.1 (managed; {TurboJpegLibrary.UnavailableReason})";
 
-    private static ITileEncoderFactory CreateJpeg(TileFormat format, int quality) =>
-        UsesNativeJpeg
-            ? new TurboJpegTileEncoder.Factory(format, quality)
-            : new ImageSharpJpegTileEncoder.Factory(format, quality);
+    private static ITileEncoderFactory CreateJpeg(TileFormat format, int quality, JpegEncoderPreference preference)
+    {
+        bool native = preference switch
+        {
+            JpegEncoderPreference.Managed => false,
+            JpegEncoderPreference.Native => TurboJpegLibrary.IsAvailable
+                ? true
+                : throw new NotSupportedException($"the native JPEG encoder is unavailable: {TurboJpegLibrary.UnavailableReason}"),
+            _ => UsesNativeJpeg,
+        };
+        return native ? new TurboJpegTileEncoder.Factory(format, quality) : new ImageSharpJpegTileEncoder.Factory(format, quality);
+    }
 }
