@@ -17,9 +17,21 @@ import numpy as np
 import tifffile
 
 
+def map_source(path):
+    """Maps page 0 without reading it; strips must be stored in order, back to back (as the generator writes)."""
+    with tifffile.TiffFile(path) as tif:
+        page = tif.pages[0]
+        shape, offsets, rows = page.shape, page.dataoffsets, page.rowsperstrip
+    row_bytes = shape[1] * (shape[2] if len(shape) > 2 else 1)
+    # The last strip may be padded to a full strip (the real scanner does that), which tifffile.memmap refuses.
+    if any(o != offsets[0] + i * rows * row_bytes for i, o in enumerate(offsets)):
+        sys.exit(f"{path}: strips are not contiguous; cannot map the source")
+    return np.memmap(path, dtype=np.uint8, mode="r", offset=offsets[0], shape=shape)
+
+
 def main():
     source_path, output_path = sys.argv[1], sys.argv[2]
-    source = tifffile.memmap(source_path, page=0, mode="r")
+    source = map_source(source_path)
     height, width = source.shape[:2]
     spp = 1 if source.ndim == 2 else source.shape[2]
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
