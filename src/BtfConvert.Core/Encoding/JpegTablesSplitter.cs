@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace BtfConvert.Core.Encoding;
 
 /// <summary>
@@ -40,6 +42,7 @@ public static class JpegTablesSplitter
     /// segments also found, byte for byte, in <paramref name="tables"/>, and the JFIF APP0 segment (TIFF says what the
     /// colour space is). Works in place; returns the new length. Allocation-free.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Abbreviate(Span<byte> jpeg, int length, ReadOnlySpan<byte> tables)
     {
         var stream = jpeg[..length];

@@ -11,6 +11,9 @@ namespace BtfConvert.Core.Pyramid;
 /// </summary>
 public static class BoxDownsampler
 {
+    // Fully optimized from the first call: tier-0 code (no inlined vector intrinsics) would shrink the first
+    // bands several times slower, which short conversions notice.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DownsampleRows(ReadOnlySpan<byte> row0, ReadOnlySpan<byte> row1, Span<byte> dest, int srcWidth, int samplesPerPixel)
     {
         int done = Vector128.IsHardwareAccelerated ? DownsampleRowsVector128(row0, row1, dest, srcWidth, samplesPerPixel) : 0;
@@ -38,6 +41,7 @@ public static class BoxDownsampler
     /// The vectorized part for 1 or 3 samples per pixel: returns how many output pixels it wrote (a multiple of 8 or
     /// 16); the caller finishes the row with <see cref="DownsampleRowsScalar"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int DownsampleRowsVector128(ReadOnlySpan<byte> row0, ReadOnlySpan<byte> row1, Span<byte> dest, int srcWidth, int samplesPerPixel)
     {
         int outWidth = srcWidth / 2;
@@ -60,6 +64,7 @@ public static class BoxDownsampler
     }
 
     // 16 source pixels (48 bytes) per row → 8 output pixels (24 bytes) per step.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Rgb(ref byte r0, ref byte r1, ref byte d, int outWidth)
     {
         int steps = outWidth / 8;
@@ -77,6 +82,7 @@ public static class BoxDownsampler
     }
 
     // 32 source pixels per row → 16 output pixels per step.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Gray(ref byte r0, ref byte r1, ref byte d, int outWidth)
     {
         int steps = outWidth / 16;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace BtfConvert.Core.Pyramid;
 
@@ -99,6 +100,8 @@ public sealed class PyramidLevel
         _bandIndex++;
     }
 
+    // Hot loop from the first band on; see BoxDownsampler.DownsampleRows.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EmitTiles()
     {
         int tileW = Size.TileWidth, tileH = Size.TileHeight, spp = SamplesPerPixel;
