@@ -16,6 +16,7 @@ public sealed class StageTimings
     private long _submitWait;
     private long _encode;
     private long _write;
+    private long _commit;
 
     /// <summary>Producer waiting for source reads to complete.</summary>
     public void AddRead(long ticks) => Interlocked.Add(ref _read, ticks);
@@ -38,6 +39,9 @@ public sealed class StageTimings
     /// <summary>Writer appending tiles to the sink.</summary>
     public void AddWrite(long ticks) => Interlocked.Add(ref _write, ticks);
 
+    /// <summary>Writing the head, flushing to disk (fsync) and publishing the output.</summary>
+    public void AddCommit(long ticks) => Interlocked.Add(ref _commit, ticks);
+
     public StageTimes Snapshot() => new(
         Stopwatch.GetElapsedTime(0, Volatile.Read(ref _read)),
         Stopwatch.GetElapsedTime(0, Volatile.Read(ref _rowCopy)),
@@ -45,9 +49,11 @@ public sealed class StageTimings
         Stopwatch.GetElapsedTime(0, Volatile.Read(ref _tileCut)),
         Stopwatch.GetElapsedTime(0, Volatile.Read(ref _submitWait)),
         Stopwatch.GetElapsedTime(0, Volatile.Read(ref _encode)),
-        Stopwatch.GetElapsedTime(0, Volatile.Read(ref _write)));
+        Stopwatch.GetElapsedTime(0, Volatile.Read(ref _write)),
+        Stopwatch.GetElapsedTime(0, Volatile.Read(ref _commit)));
 }
 
 /// <summary>Accumulated time per stage; see <see cref="StageTimings"/> for what each one covers.</summary>
 public sealed record StageTimes(
-    TimeSpan Read, TimeSpan RowCopy, TimeSpan Downsample, TimeSpan TileCut, TimeSpan SubmitWait, TimeSpan Encode, TimeSpan Write);
+    TimeSpan Read, TimeSpan RowCopy, TimeSpan Downsample, TimeSpan TileCut, TimeSpan SubmitWait, TimeSpan Encode, TimeSpan Write,
+    TimeSpan Commit);

@@ -75,7 +75,9 @@ public static class TiffConverter
                 throw new IOException($"{output.Name}: {e.Message}", e);
             }
 
+            long commitStart = Stopwatch.GetTimestamp();
             await output.CommitAsync(head, cancellationToken).ConfigureAwait(false);
+            timings.AddCommit(Stopwatch.GetTimestamp() - commitStart);
             progress?.Report(new ConversionProgress(image.Height, image.Height, input.Length, output.Position));
             return new ConversionResult(input.Name, output.Name, input.Length, output.Position, plan,
                 pipeline.TilesWritten, pipeline.DuplicateTiles, bigTiff, encoder.Name, mpp, stopwatch.Elapsed,

@@ -11,8 +11,11 @@ namespace BtfConvert.Core.Conversion;
 /// <summary>
 /// Encodes tiles on N worker threads and appends them to the sink strictly in submission order, so offsets — and
 /// the whole output — depend only on the input and options, never on thread timing. At most
-/// <see cref="MaxInFlight"/> tiles are between submission and write; a full pipeline blocks the submitter, which
-/// pauses reading (back-pressure instead of growing memory).
+/// <see cref="MaxQueued"/> raw tiles wait for an encoder and at most <see cref="MaxInFlight"/> tiles are between
+/// submission and write; a full pipeline blocks the submitter, which pauses reading (back-pressure instead of growing
+/// memory). Encoded tiles are copied out of the worker's worst-case-sized scratch buffer into a right-sized pooled one
+/// (~10 KB instead of tjBufSize's ~200 KB), so a deep write queue costs little memory and smooths out a writer or
+/// a tile that is momentarily slow while both cores keep encoding.
 /// </summary>
 public sealed class TileEncodingPipeline : ITileSink
 {
@@ -43,9 +46,10 @@ public sealed class TileEncodingPipeline : ITileSink
         _layout = layout;
         _deduplicate = deduplicate;
         _failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        MaxInFlight = Math.Max(16, threads * 16);
+        MaxQueued = Math.Max(16, threads * 16);
+        MaxInFlight = MaxQueued + 256;
         _inFlight = new SemaphoreSlim(MaxInFlight, MaxInFlight);
-        _work = new BlockingCollection<TileJob>(MaxInFlight);
+        _work = new BlockingCollection<TileJob>(MaxQueued);
         _workers = new Thread[threads];
         for (int i = 0; i < threads; i++)
         {
@@ -56,6 +60,10 @@ public sealed class TileEncodingPipeline : ITileSink
         _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
     }
 
+    /// <summary>Most raw tiles waiting for an encoder (each holds a tile of pixels).</summary>
+    public int MaxQueued { get; }
+
+    /// <summary>Most tiles between submission and write (raw, being encoded, or encoded and waiting in order).</summary>
     public int MaxInFlight { get; }
 
     /// <summary>Cancelled when the conversion is cancelled or any stage fails; the producer must watch it.</summary>
@@ -145,19 +153,20 @@ public sealed class TileEncodingPipeline : ITileSink
         try
         {
             using var encoder = _factory.Create();
+            byte[] scratch = new byte[encoder.MaxEncodedLength];
             foreach (var job in _work.GetConsumingEnumerable(_failure.Token))
             {
-                byte[] output = ArrayPool<byte>.Shared.Rent(encoder.MaxEncodedLength);
                 try
                 {
                     long start = Stopwatch.GetTimestamp();
-                    int length = encoder.Encode(job.Pixels.AsSpan(0, _factory.Format.ByteCount), output);
+                    int length = encoder.Encode(job.Pixels.AsSpan(0, _factory.Format.ByteCount), scratch);
+                    byte[] output = ArrayPool<byte>.Shared.Rent(length);
+                    scratch.AsSpan(0, length).CopyTo(output);
                     _timings?.AddEncode(Stopwatch.GetTimestamp() - start);
                     job.Complete(output, length);
                 }
                 catch (Exception e)
                 {
-                    ArrayPool<byte>.Shared.Return(output);
                     job.Fail(e);
                     Fail(e);
                 }
