@@ -3,7 +3,7 @@
 #   bench/run.sh [-r RUNS] [WxH ...]        default: -r 3 8192x8192 20000x20000
 #   bench/run.sh -r 3 45056x40448            the real slide size (5.5 GB input; ~3 min per run of all three tools)
 # Runs are interleaved (btfconvert, vips, gdal, btfconvert, ...) so load changes hit all tools alike; medians are
-# reported. Prints a markdown table (also saved to $BENCH_DIR/results-*.md): wall s, CPU %, peak RSS, output bytes,
+# reported. Prints a markdown table (also saved to $BENCH_DIR/results-*.md): wall s, CPU %, CPU seconds, peak RSS, output bytes,
 # level-0 PSNR against the source, and btfconvert's ratios to each peer with the issue's targets.
 # Needs: scripts/setup.sh done (Release build, vips, gdal-bin, /usr/bin/time, python3-tifffile, python3-numpy).
 # BTFCONVERT_JPEG_ENCODER=managed benchmarks the portable ImageSharp encoder instead of libjpeg-turbo.
@@ -28,10 +28,10 @@ measure() { # tool, input, output -> "tool wall rss_kb cpu bytes"
     vips) cmd=(vips tiffsave "$in" "$out" --tile --tile-width 256 --tile-height 256 --pyramid --compression jpeg --Q 90 --bigtiff) ;;
     gdal) cmd=(gdal_translate -q -of COG -co COMPRESS=JPEG -co QUALITY=90 -co BLOCKSIZE=256 -co BIGTIFF=YES -co NUM_THREADS=ALL_CPUS "$in" "$out") ;;
   esac
-  /usr/bin/time -f "%e %M %P" -o "$OUT/time.txt" "${cmd[@]}" >/dev/null 2>"$OUT/stderr.txt" \
+  /usr/bin/time -f "%e %M %P %U %S" -o "$OUT/time.txt" "${cmd[@]}" >/dev/null 2>"$OUT/stderr.txt" \
     || { echo "$tool failed:" >&2; grep -v VIPS-WARNING "$OUT/stderr.txt" >&2; exit 1; }
-  read -r wall rss cpu < "$OUT/time.txt"
-  echo "$tool $wall $rss ${cpu%\%} $(stat -c %s "$out")"
+  read -r wall rss cpu user sys < "$OUT/time.txt"
+  echo "$tool $wall $rss ${cpu%\%} $(stat -c %s "$out") $(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}')"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
@@ -55,35 +55,36 @@ for size in "${SIZES[@]}"; do
     done
   done
   field() { awk -v t="$1" -v f="$2" '$1 == t {print $f}' "$RUNFILE" | median; }
-  declare -A wall rss cpu bytes psnr
+  declare -A wall rss cpu bytes psnr cpus
   for tool in btfconvert vips gdal; do
     wall[$tool]=$(field "$tool" 2); rss[$tool]=$(( $(field "$tool" 3) / 1024 )); cpu[$tool]=$(field "$tool" 4)
-    bytes[$tool]=$(field "$tool" 5)
+    bytes[$tool]=$(field "$tool" 5); cpus[$tool]=$(field "$tool" 6)
     psnr[$tool]=$(/usr/bin/python3 bench/psnr.py "$IN" "$OUT/$tool-${W}x${H}.tiff")
   done
   {
     echo
     echo "### ${W}x${H} ($(stat -c %s "$IN") bytes input)"
     echo
-    echo "| tool | wall s | CPU % | peak RSS MB | output bytes | level-0 PSNR dB |"
-    echo "|---|---:|---:|---:|---:|---:|"
+    echo "| tool | wall s | CPU % | CPU s (user+sys) | peak RSS MB | output bytes | level-0 PSNR dB |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
     for tool in btfconvert vips gdal; do
-      echo "| $tool | ${wall[$tool]} | ${cpu[$tool]} | ${rss[$tool]} | ${bytes[$tool]} | ${psnr[$tool]} |"
+      echo "| $tool | ${wall[$tool]} | ${cpu[$tool]} | ${cpus[$tool]} | ${rss[$tool]} | ${bytes[$tool]} | ${psnr[$tool]} |"
     done
     echo
     awk -v bw="${wall[btfconvert]}" -v vw="${wall[vips]}" -v gw="${wall[gdal]}" -v br="${rss[btfconvert]}" \
         -v bc="${cpu[btfconvert]}" -v bs="${bytes[btfconvert]}" -v gs="${bytes[gdal]}" \
-        -v bp="${psnr[btfconvert]}" -v gp="${psnr[gdal]}" 'function ok(c) { return c ? "met" : "MISSED" } BEGIN {
+        -v bp="${psnr[btfconvert]}" -v gp="${psnr[gdal]}" -v bu="${cpus[btfconvert]}" -v vu="${cpus[vips]}" 'function ok(c) { return c ? "met" : "MISSED" } BEGIN {
       printf "| btfconvert vs target | value | target | |\n|---|---:|---:|---|\n"
       printf "| wall / vips | %.2f | ≤ 0.70 | %s |\n", bw / vw, ok(bw / vw <= 0.7)
       printf "| wall / gdal | %.2f | (info) | |\n", bw / gw
+      printf "| CPU seconds / vips | %.2f | (info: work done, less load-dependent than wall) | |\n", bu / vu
       printf "| peak RSS MB | %d | ≤ 256 | %s |\n", br, ok(br <= 256)
       printf "| CPU %% | %d | ≥ 180 | %s |\n", bc, ok(bc >= 180)
       printf "| bytes / gdal | %.3f | ≤ 1.05 | %s |\n", bs / gs, ok(bs / gs <= 1.05)
       printf "| PSNR − gdal dB | %+.2f | ≥ −0.20 | %s |\n", bp - gp, ok(bp - gp >= -0.2)
     }'
   } | tee -a "$REPORT"
-  unset wall rss cpu bytes psnr
+  unset wall rss cpu bytes psnr cpus
 done
 echo | tee -a "$REPORT"
 echo "Load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$REPORT"
