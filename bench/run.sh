@@ -55,6 +55,9 @@ for size in "${SIZES[@]}"; do
     done
   done
   field() { awk -v t="$1" -v f="$2" '$1 == t {print $f}' "$RUNFILE" | median; }
+  # Ratio within each round (the tools ran back to back), then the median of those: the least load-sensitive view.
+  pair_ratio=$(paste <(awk '$1 == "btfconvert" {print $2}' "$RUNFILE") <(awk '$1 == "vips" {print $2}' "$RUNFILE") \
+    | awk '{print $1 / $2}' | median)
   declare -A wall rss cpu bytes psnr cpus
   for tool in btfconvert vips gdal; do
     wall[$tool]=$(field "$tool" 2); rss[$tool]=$(( $(field "$tool" 3) / 1024 )); cpu[$tool]=$(field "$tool" 4)
@@ -72,10 +75,11 @@ for size in "${SIZES[@]}"; do
     done
     echo
     awk -v bw="${wall[btfconvert]}" -v vw="${wall[vips]}" -v gw="${wall[gdal]}" -v br="${rss[btfconvert]}" \
-        -v bc="${cpu[btfconvert]}" -v bs="${bytes[btfconvert]}" -v gs="${bytes[gdal]}" \
+        -v pr="$pair_ratio" -v bc="${cpu[btfconvert]}" -v bs="${bytes[btfconvert]}" -v gs="${bytes[gdal]}" \
         -v bp="${psnr[btfconvert]}" -v gp="${psnr[gdal]}" -v bu="${cpus[btfconvert]}" -v vu="${cpus[vips]}" 'function ok(c) { return c ? "met" : "MISSED" } BEGIN {
       printf "| btfconvert vs target | value | target | |\n|---|---:|---:|---|\n"
-      printf "| wall / vips | %.2f | ≤ 0.70 | %s |\n", bw / vw, ok(bw / vw <= 0.7)
+      printf "| wall / vips, ratio of medians | %.3f | ≤ 0.70 | %s |\n", bw / vw, ok(bw / vw <= 0.7)
+      printf "| wall / vips, median of per-round ratios | %.2f | ≤ 0.70 | %s |\n", pr, ok(pr <= 0.7)
       printf "| wall / gdal | %.2f | (info) | |\n", bw / gw
       printf "| CPU seconds / vips | %.2f | (info: work done, less load-dependent than wall) | |\n", bu / vu
       printf "| peak RSS MB | %d | ≤ 256 | %s |\n", br, ok(br <= 256)
