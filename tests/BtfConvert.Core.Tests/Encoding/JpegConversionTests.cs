@@ -84,6 +84,34 @@ public sealed class JpegConversionTests : IDisposable
         Assert.Equal(-1, raw.AsSpan(0, n).IndexOf([(byte)0xFF, (byte)0xDB]) is var i && i >= 0 && i < raw.AsSpan(0, n).IndexOf([(byte)0xFF, (byte)0xDA]) ? i : -1);
     }
 
+    [SkippableTheory]
+    [InlineData(JpegEncoderPreference.Native)]
+    [InlineData(JpegEncoderPreference.Managed)]
+    public async Task OpenSlide_reads_the_levels_with_shared_tables(JpegEncoderPreference encoder)
+    {
+        // OpenSlide (libtiff + libjpeg, what slide viewers use) must apply JPEGTables to the abbreviated tiles.
+        Skip.If(encoder == JpegEncoderPreference.Native && !TurboJpegLibrary.IsAvailable, "libturbojpeg.so.0 is not installed");
+        string checker = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../tools/check_output.py"));
+        Skip.IfNot(File.Exists("/usr/bin/python3") && File.Exists(checker), "no /usr/bin/python3 or check_output.py");
+        string input = Sample(700, 600, 3);
+        string output = _dir.File($"openslide-{encoder}.tiff");
+        await ConvertAsync(input, output, new ConversionOptions { JpegEncoder = encoder });
+
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3")
+        {
+            ArgumentList = { checker, output, "--source", input, "--levels", "3", "--min-psnr", RgbPsnrFloor.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        string stdout = await process.StandardOutput.ReadToEndAsync();
+        string stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Skip.If(stderr.Contains("No module named", StringComparison.Ordinal), $"python modules missing: {stderr}");
+        Assert.True(process.ExitCode == 0, $"check_output.py: {stdout} {stderr}");
+        Assert.Contains("\"failures\": []", stdout, StringComparison.Ordinal);
+    }
+
     [SkippableFact]
     public async Task Native_and_managed_outputs_are_byte_identical_across_thread_counts()
     {
