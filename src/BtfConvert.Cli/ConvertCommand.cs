@@ -160,5 +160,13 @@ public static class ConvertCommand
             r.Destination, r.Plan.Levels.Count, string.Join(" ", r.Plan.Levels.Select(l => $"{l.Width}x{l.Height}")),
             r.TilesWritten, r.DuplicateTiles, r.OutputBytes / 1e6, (double)r.SourceBytes / Math.Max(1, r.OutputBytes), r.Encoder,
             r.MicronsPerPixel?.ToString("0.####", CultureInfo.InvariantCulture) ?? "unknown", seconds, r.SourceBytes / 1e6 / seconds);
+        if (r.Stages is { } t)
+        {
+            // Producer stages run on one thread, encode is summed over the workers; see StageTimings.
+            Log.Debug(
+                "Stage times (s): read wait {Read:0.00}, row copy {Copy:0.00}, downsample {Downsample:0.00}, tile cut {Cut:0.00}, submit wait {SubmitWait:0.00} | encode {Encode:0.00} (all workers) | write {Write:0.00} | commit (head, fsync, rename) {Commit:0.00} | wall {Wall:0.00}",
+                t.Read.TotalSeconds, t.RowCopy.TotalSeconds, t.Downsample.TotalSeconds, t.TileCut.TotalSeconds,
+                t.SubmitWait.TotalSeconds, t.Encode.TotalSeconds, t.Write.TotalSeconds, t.Commit.TotalSeconds, seconds);
+        }
     }
 }

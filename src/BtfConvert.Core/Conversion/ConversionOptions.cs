@@ -29,6 +29,9 @@ public sealed record ConversionOptions
     /// <summary>Share one copy of identical small tiles (e.g. blank background) instead of writing it again.</summary>
     public bool DeduplicateTiles { get; init; } = true;
 
+    /// <summary>JPEG encoder choice; the output format is the same, only speed and exact bytes differ.</summary>
+    public JpegEncoderPreference JpegEncoder { get; init; } = JpegEncoderPreference.Auto;
+
     public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
 
     /// <summary>Checks ranges; throws <see cref="ArgumentException"/> with the option's CLI name.</summary>

@@ -15,4 +15,8 @@ public sealed record ConversionResult(
     string Encoder,
     double? MicronsPerPixel,
     TimeSpan Elapsed,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>Where the time went, per stage (summed over threads).</summary>
+    public StageTimes? Stages { get; init; }
+}

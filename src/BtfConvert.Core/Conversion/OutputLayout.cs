@@ -59,6 +59,11 @@ public sealed class OutputLayout
                 ifd.Set(TiffTag.ReferenceBlackWhite, TiffValue.Rational((0, 1), (255, 1), (128, 1), (255, 1), (128, 1), (255, 1)));
             }
 
+            if (encoder.JpegTables is { } tables)
+            {
+                ifd.Set(TiffTag.JpegTables, TiffValue.Raw(TiffFieldType.Undefined, tables.Length, tables));
+            }
+
             CopyProvenance(ifd, main);
             if (micronsPerPixel is { } mpp)
             {

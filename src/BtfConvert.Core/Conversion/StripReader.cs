@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using BtfConvert.Core.IO;
 
 namespace BtfConvert.Core.Conversion;
@@ -40,7 +41,8 @@ public static class StripReader
     /// back-pressure). <paramref name="onProgress"/> is called after each run with rows done and bytes read.
     /// </summary>
     public static void ReadRows(IByteSource source, SourceImage image, int readSize, int readAhead,
-        Action<ReadOnlySpan<byte>> onRow, Action<long, long>? onProgress, CancellationToken cancellationToken)
+        Action<ReadOnlySpan<byte>> onRow, Action<long, long>? onProgress, CancellationToken cancellationToken,
+        StageTimings? timings = null)
     {
         int rowBytes = image.RowBytes;
         readSize = Math.Max(readSize, rowBytes);
@@ -69,7 +71,9 @@ public static class StripReader
                 var (current, data, task) = pending.Dequeue();
                 try
                 {
+                    long waitStart = Stopwatch.GetTimestamp();
                     task.GetAwaiter().GetResult();
+                    timings?.AddRead(Stopwatch.GetTimestamp() - waitStart);
                     for (int r = 0; r < current.RowCount; r++)
                     {
                         onRow(data.AsSpan(r * rowBytes, rowBytes));

@@ -25,7 +25,7 @@ public static class TiffConverter
         var plan = PyramidPlan.Create(image.Width, image.Height, options.TileSize, options.TileSize);
         CheckLevelChainMemory(input.Name, plan, image.SamplesPerPixel);
         var format = new TileFormat(options.TileSize, options.TileSize, image.SamplesPerPixel);
-        var encoder = TileEncoderFactories.Create(options.Compression, format, options.Quality);
+        var encoder = TileEncoderFactories.Create(options.Compression, format, options.Quality, options.JpegEncoder);
         var (mpp, mppSource) = ResolvePixelSize(source, options);
         long worstCase = EstimateWorstCaseBytes(plan, format, options.Compression);
         bool bigTiff = options.BigTiff switch
@@ -34,6 +34,7 @@ public static class TiffConverter
             BigTiffMode.No => false,
             _ => worstCase >= ClassicTiffLimit,
         };
+        var timings = new StageTimings();
         var layout = OutputLayout.Create(source, plan, encoder, bigTiff, mpp,
             OutputLayout.Describe(source, plan, encoder, mpp, mppSource));
 
@@ -41,11 +42,11 @@ public static class TiffConverter
         {
             await output.OpenAsync(layout.Head.Length, worstCase, cancellationToken).ConfigureAwait(false);
             var pipeline = new TileEncodingPipeline(encoder, options.EffectiveThreads, output, layout,
-                options.DeduplicateTiles, cancellationToken);
-            var pyramid = new PyramidBuilder(plan, image.SamplesPerPixel, pipeline);
+                options.DeduplicateTiles, cancellationToken, timings);
+            var pyramid = new PyramidBuilder(plan, image.SamplesPerPixel, pipeline, timings);
             try
             {
-                await RunProducerAsync(input, image, pyramid, pipeline, output, options, progress).ConfigureAwait(false);
+                await RunProducerAsync(input, image, pyramid, pipeline, output, options, progress, timings).ConfigureAwait(false);
                 await pipeline.CompleteAsync().ConfigureAwait(false);
             }
             catch (Exception e)
@@ -75,11 +76,16 @@ public static class TiffConverter
                 throw new IOException($"{output.Name}: {e.Message}", e);
             }
 
+            long commitStart = Stopwatch.GetTimestamp();
             await output.CommitAsync(head, cancellationToken).ConfigureAwait(false);
+            timings.AddCommit(Stopwatch.GetTimestamp() - commitStart);
             progress?.Report(new ConversionProgress(image.Height, image.Height, input.Length, output.Position));
             return new ConversionResult(input.Name, output.Name, input.Length, output.Position, plan,
                 pipeline.TilesWritten, pipeline.DuplicateTiles, bigTiff, encoder.Name, mpp, stopwatch.Elapsed,
-                source.Warnings);
+                source.Warnings)
+            {
+                Stages = timings.Snapshot(),
+            };
         }
         catch
         {
@@ -89,7 +95,8 @@ public static class TiffConverter
     }
 
     private static Task RunProducerAsync(IByteSource input, SourceImage image, PyramidBuilder pyramid,
-        TileEncodingPipeline pipeline, IByteSink output, ConversionOptions options, IProgress<ConversionProgress>? progress)
+        TileEncodingPipeline pipeline, IByteSink output, ConversionOptions options, IProgress<ConversionProgress>? progress,
+        StageTimings timings)
     {
         // The producer blocks when the encoders are saturated; a dedicated thread keeps that off the thread pool.
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -101,7 +108,8 @@ public static class TiffConverter
                 StripReader.ReadRows(input, image, readSize, input.PreferredConcurrency,
                     row => pyramid.Top.PushRow(row),
                     (rows, bytes) => progress?.Report(new ConversionProgress(rows, image.Height, bytes, output.Position)),
-                    pipeline.Token);
+                    pipeline.Token,
+                    timings);
                 done.SetResult();
             }
             catch (Exception e)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Channels;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
@@ -10,8 +11,11 @@ namespace BtfConvert.Core.Conversion;
 /// <summary>
 /// Encodes tiles on N worker threads and appends them to the sink strictly in submission order, so offsets — and
 /// the whole output — depend only on the input and options, never on thread timing. At most
-/// <see cref="MaxInFlight"/> tiles are between submission and write; a full pipeline blocks the submitter, which
-/// pauses reading (back-pressure instead of growing memory).
+/// <see cref="MaxQueued"/> raw tiles wait for an encoder and at most <see cref="MaxInFlight"/> tiles are between
+/// submission and write; a full pipeline blocks the submitter, which pauses reading (back-pressure instead of growing
+/// memory). Encoded tiles are copied out of the worker's worst-case-sized scratch buffer into a right-sized pooled one
+/// (~10 KB instead of tjBufSize's ~200 KB), so a deep write queue costs little memory and smooths out a writer or
+/// a tile that is momentarily slow while both cores keep encoding.
 /// </summary>
 public sealed class TileEncodingPipeline : ITileSink
 {
@@ -23,6 +27,7 @@ public sealed class TileEncodingPipeline : ITileSink
     private readonly OutputLayout _layout;
     private readonly bool _deduplicate;
     private readonly CancellationTokenSource _failure;
+    private readonly StageTimings? _timings;
     private readonly BlockingCollection<TileJob> _work;
     private readonly Channel<TileJob> _ordered = Channel.CreateUnbounded<TileJob>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly SemaphoreSlim _inFlight;
@@ -33,16 +38,18 @@ public sealed class TileEncodingPipeline : ITileSink
     private Exception? _error;
 
     public TileEncodingPipeline(ITileEncoderFactory factory, int threads, IByteSink sink, OutputLayout layout,
-        bool deduplicate, CancellationToken cancellationToken)
+        bool deduplicate, CancellationToken cancellationToken, StageTimings? timings = null)
     {
+        _timings = timings;
         _factory = factory;
         _sink = sink;
         _layout = layout;
         _deduplicate = deduplicate;
         _failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        MaxInFlight = Math.Max(16, threads * 16);
+        MaxQueued = Math.Max(16, threads * 16);
+        MaxInFlight = MaxQueued + 256;
         _inFlight = new SemaphoreSlim(MaxInFlight, MaxInFlight);
-        _work = new BlockingCollection<TileJob>(MaxInFlight);
+        _work = new BlockingCollection<TileJob>(MaxQueued);
         _workers = new Thread[threads];
         for (int i = 0; i < threads; i++)
         {
@@ -53,6 +60,10 @@ public sealed class TileEncodingPipeline : ITileSink
         _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
     }
 
+    /// <summary>Most raw tiles waiting for an encoder (each holds a tile of pixels).</summary>
+    public int MaxQueued { get; }
+
+    /// <summary>Most tiles between submission and write (raw, being encoded, or encoded and waiting in order).</summary>
     public int MaxInFlight { get; }
 
     /// <summary>Cancelled when the conversion is cancelled or any stage fails; the producer must watch it.</summary>
@@ -66,6 +77,7 @@ public sealed class TileEncodingPipeline : ITileSink
 
     public void Submit(int level, int tileIndex, byte[] pixels)
     {
+        long start = Stopwatch.GetTimestamp();
         try
         {
             _inFlight.Wait(_failure.Token);
@@ -79,6 +91,7 @@ public sealed class TileEncodingPipeline : ITileSink
         var job = new TileJob(level, tileIndex, pixels);
         _ordered.Writer.TryWrite(job);
         _work.Add(job, _failure.Token);
+        _timings?.AddSubmitWait(Stopwatch.GetTimestamp() - start);
     }
 
     /// <summary>Waits until every submitted tile is written; rethrows the first failure of any stage.</summary>
@@ -140,17 +153,20 @@ public sealed class TileEncodingPipeline : ITileSink
         try
         {
             using var encoder = _factory.Create();
+            byte[] scratch = new byte[encoder.MaxEncodedLength];
             foreach (var job in _work.GetConsumingEnumerable(_failure.Token))
             {
-                byte[] output = ArrayPool<byte>.Shared.Rent(encoder.MaxEncodedLength);
                 try
                 {
-                    int length = encoder.Encode(job.Pixels.AsSpan(0, _factory.Format.ByteCount), output);
+                    long start = Stopwatch.GetTimestamp();
+                    int length = encoder.Encode(job.Pixels.AsSpan(0, _factory.Format.ByteCount), scratch);
+                    byte[] output = ArrayPool<byte>.Shared.Rent(length);
+                    scratch.AsSpan(0, length).CopyTo(output);
+                    _timings?.AddEncode(Stopwatch.GetTimestamp() - start);
                     job.Complete(output, length);
                 }
                 catch (Exception e)
                 {
-                    ArrayPool<byte>.Shared.Return(output);
                     job.Fail(e);
                     Fail(e);
                 }
@@ -229,7 +245,9 @@ public sealed class TileEncodingPipeline : ITileSink
         }
 
         _layout.TileOffsets[job.Level][job.TileIndex] = _sink.Position;
+        long start = Stopwatch.GetTimestamp();
         await _sink.AppendAsync(encoded.AsMemory(0, length), _failure.Token).ConfigureAwait(false);
+        _timings?.AddWrite(Stopwatch.GetTimestamp() - start);
     }
 
     private static int HashOf(ReadOnlySpan<byte> bytes)

@@ -20,5 +20,8 @@ public interface ITileEncoderFactory
     /// <summary>YCbCrSubSampling (horizontal, vertical) for YCbCr JPEG, else null.</summary>
     (ushort Horizontal, ushort Vertical)? YCbCrSubsampling { get; }
 
+    /// <summary>TIFF JPEGTables (347): tables shared by every tile of a level, or null to omit the tag.</summary>
+    byte[]? JpegTables { get; }
+
     ITileEncoder Create();
 }

@@ -1,4 +1,3 @@
-using BtfConvert.Core.Tiff;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.PixelFormats;
@@ -7,14 +6,18 @@ namespace BtfConvert.Core.Encoding;
 
 /// <summary>
 /// Portable JPEG tiles through SixLabors.ImageSharp 2.1 (encode only — it never decodes untrusted input here).
-/// Used when libjpeg-turbo is not installed. Each tile is a complete baseline JFIF stream with its own tables,
-/// which TIFF readers accept as Compression=7 tiles without a JPEGTables tag.
+/// Used when libjpeg-turbo is not installed (or BTFCONVERT_JPEG_ENCODER=managed). Each tile is a complete baseline
+/// JFIF stream; <see cref="JpegTileEncoderFactory"/> moves its tables into the JPEGTables tag.
 /// </summary>
 public sealed class ImageSharpJpegTileEncoder : ITileEncoder
 {
     private readonly TileFormat _format;
     private readonly JpegEncoder _encoder;
     private readonly MemoryStream _output;
+
+    // One image per encoder, refilled for every tile: no Image (and pixel buffer) per tile.
+    private readonly Image<Rgb24>? _rgb;
+    private readonly Image<L8>? _gray;
 
     public ImageSharpJpegTileEncoder(TileFormat format, int quality)
     {
@@ -25,6 +28,14 @@ public sealed class ImageSharpJpegTileEncoder : ITileEncoder
             ColorType = format.SamplesPerPixel == 1 ? JpegColorType.Luminance : JpegColorType.YCbCrRatio420,
         };
         _output = new MemoryStream(format.ByteCount);
+        if (format.SamplesPerPixel == 1)
+        {
+            _gray = new Image<L8>(format.Width, format.Height);
+        }
+        else
+        {
+            _rgb = new Image<Rgb24>(format.Width, format.Height);
+        }
     }
 
     // Quality 100 on noise can exceed the raw size; headers add ~600 bytes.
@@ -33,15 +44,15 @@ public sealed class ImageSharpJpegTileEncoder : ITileEncoder
     public int Encode(ReadOnlySpan<byte> pixels, Span<byte> destination)
     {
         _output.SetLength(0);
-        if (_format.SamplesPerPixel == 1)
+        if (_gray is not null)
         {
-            using var image = Image.LoadPixelData<L8>(pixels[.._format.ByteCount], _format.Width, _format.Height);
-            image.SaveAsJpeg(_output, _encoder);
+            pixels[.._format.ByteCount].CopyTo(PixelBytes(_gray));
+            _gray.SaveAsJpeg(_output, _encoder);
         }
         else
         {
-            using var image = Image.LoadPixelData<Rgb24>(pixels[.._format.ByteCount], _format.Width, _format.Height);
-            image.SaveAsJpeg(_output, _encoder);
+            pixels[.._format.ByteCount].CopyTo(PixelBytes(_rgb!));
+            _rgb!.SaveAsJpeg(_output, _encoder);
         }
 
         int length = (int)_output.Length;
@@ -49,17 +60,28 @@ public sealed class ImageSharpJpegTileEncoder : ITileEncoder
         return length;
     }
 
-    public void Dispose() => _output.Dispose();
-
-    public sealed class Factory(TileFormat format, int quality)
-        : TileEncoderFactory($"jpeg q{quality} (ImageSharp)", format, TiffConstants.CompressionJpeg, null)
+    public void Dispose()
     {
-        public override ushort Photometric =>
-            Format.SamplesPerPixel == 1 ? TiffConstants.PhotometricMinIsBlack : TiffConstants.PhotometricYCbCr;
+        _rgb?.Dispose();
+        _gray?.Dispose();
+        _output.Dispose();
+    }
 
-        public override (ushort Horizontal, ushort Vertical)? YCbCrSubsampling =>
-            Format.SamplesPerPixel == 1 ? null : ((ushort)2, (ushort)2);
+    private static Span<byte> PixelBytes<TPixel>(Image<TPixel> image)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        // A tile-sized image is one contiguous buffer with ImageSharp's default allocator.
+        if (!image.DangerousTryGetSinglePixelMemory(out var memory))
+        {
+            throw new InvalidOperationException("ImageSharp allocated a tile image in several buffers");
+        }
 
-        public override ITileEncoder Create() => new ImageSharpJpegTileEncoder(Format, quality);
+        return System.Runtime.InteropServices.MemoryMarshal.AsBytes(memory.Span);
+    }
+
+    public sealed class Factory(TileFormat format, int quality, bool shareTables = true)
+        : JpegTileEncoderFactory($"jpeg q{quality} (ImageSharp)", format, quality, shareTables)
+    {
+        protected override ITileEncoder CreateFullStreamEncoder() => new ImageSharpJpegTileEncoder(Format, Quality);
     }
 }

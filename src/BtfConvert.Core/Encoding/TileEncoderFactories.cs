@@ -1,3 +1,5 @@
+using BtfConvert.Core.Encoding.TurboJpeg;
+
 namespace BtfConvert.Core.Encoding;
 
 /// <summary>Chooses the encoder for a <see cref="TileCompression"/>, preferring native libraries when present.</summary>
@@ -7,13 +9,31 @@ public static class TileEncoderFactories
     public const int DefaultDeflateLevel = 6;
     public const int DefaultZstdLevel = 9;
 
-    /// <summary>Set by the host to forbid native encoders (tests of the portable path, --no-native).</summary>
-    public static bool PreferManaged { get; set; }
+    /// <summary>
+    /// Environment variable choosing the JPEG encoder: <c>managed</c> forces ImageSharp even when libjpeg-turbo is
+    /// installed; unset (or <c>auto</c>) uses libjpeg-turbo when it loads.
+    /// </summary>
+    public const string JpegEncoderVariable = "BTFCONVERT_JPEG_ENCODER";
 
-    public static ITileEncoderFactory Create(TileCompression compression, TileFormat format, int quality = DefaultJpegQuality) =>
+    private static bool? _preferManaged;
+
+    /// <summary>
+    /// Forbids native encoders (tests of the portable path). Defaults to <see cref="JpegEncoderVariable"/> = managed.
+    /// </summary>
+    public static bool PreferManaged
+    {
+        get => _preferManaged ??= string.Equals(Environment.GetEnvironmentVariable(JpegEncoderVariable), "managed", StringComparison.OrdinalIgnoreCase);
+        set => _preferManaged = value;
+    }
+
+    /// <summary>True when JPEG tiles go through libjpeg-turbo in this process.</summary>
+    public static bool UsesNativeJpeg => !PreferManaged && TurboJpegLibrary.IsAvailable;
+
+    public static ITileEncoderFactory Create(TileCompression compression, TileFormat format, int quality = DefaultJpegQuality,
+        JpegEncoderPreference jpegEncoder = JpegEncoderPreference.Auto) =>
         compression switch
         {
-            TileCompression.Jpeg => CreateJpeg(format, quality),
+            TileCompression.Jpeg => CreateJpeg(format, quality, jpegEncoder),
             TileCompression.Deflate => new DeflateTileEncoder.Factory(format, DefaultDeflateLevel),
             TileCompression.Zstd => new ZstdTileEncoder.Factory(format, DefaultZstdLevel),
             TileCompression.Lzw => new LzwTileEncoder.Factory(format),
@@ -21,12 +41,24 @@ public static class TileEncoderFactories
             _ => throw new ArgumentOutOfRangeException(nameof(compression)),
         };
 
-    /// <summary>Which JPEG encoder conversions use on this machine.</summary>
-    public static string JpegEncoderDescription => "ImageSharp 2.1 (managed)";
+    /// <summary>Which JPEG encoder conversions use on this machine, and why.</summary>
+    public static string JpegEncoderDescription =>
+        UsesNativeJpeg
+            ? $"libjpeg-turbo (native {TurboJpegNative.LibraryName})"
+            : PreferManaged
+                ? $"ImageSharp 2.1 (managed; {JpegEncoderVariable}=managed)"
+                : $"ImageSharp 2.1 (managed; {TurboJpegLibrary.UnavailableReason})";
 
-    private static ITileEncoderFactory CreateJpeg(TileFormat format, int quality)
+    private static ITileEncoderFactory CreateJpeg(TileFormat format, int quality, JpegEncoderPreference preference)
     {
-        // The native libjpeg-turbo encoder is plugged in here when available (see Encoding/TurboJpeg).
-        return new ImageSharpJpegTileEncoder.Factory(format, quality);
+        bool native = preference switch
+        {
+            JpegEncoderPreference.Managed => false,
+            JpegEncoderPreference.Native => TurboJpegLibrary.IsAvailable
+                ? true
+                : throw new NotSupportedException($"the native JPEG encoder is unavailable: {TurboJpegLibrary.UnavailableReason}"),
+            _ => UsesNativeJpeg,
+        };
+        return native ? new TurboJpegTileEncoder.Factory(format, quality) : new ImageSharpJpegTileEncoder.Factory(format, quality);
     }
 }

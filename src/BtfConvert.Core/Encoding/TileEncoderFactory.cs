@@ -15,5 +15,6 @@ public abstract class TileEncoderFactory(string name, TileFormat format, ushort 
 
     public ushort? Predictor { get; } = predictor;
     public virtual (ushort Horizontal, ushort Vertical)? YCbCrSubsampling => null;
+    public virtual byte[]? JpegTables => null;
     public abstract ITileEncoder Create();
 }

@@ -3,14 +3,14 @@ namespace BtfConvert.Core.Pyramid;
 /// <summary>Builds the chain of levels for a plan; rows pushed into <see cref="Top"/> flow down the chain.</summary>
 public sealed class PyramidBuilder
 {
-    public PyramidBuilder(PyramidPlan plan, int samplesPerPixel, ITileSink sink)
+    public PyramidBuilder(PyramidPlan plan, int samplesPerPixel, ITileSink sink, StageTimings? timings = null)
     {
         Plan = plan;
         PyramidLevel? next = null;
         var levels = new PyramidLevel[plan.Levels.Count];
         for (int i = plan.Levels.Count - 1; i >= 0; i--)
         {
-            next = levels[i] = new PyramidLevel(i, plan.Levels[i], samplesPerPixel, sink, next);
+            next = levels[i] = new PyramidLevel(i, plan.Levels[i], samplesPerPixel, sink, next, timings);
         }
 
         Levels = levels;

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace BtfConvert.Core.Pyramid;
 
@@ -11,11 +13,13 @@ public sealed class PyramidLevel
 {
     private readonly byte[] _band;
     private readonly ITileSink _sink;
+    private readonly StageTimings? _timings;
     private int _rowsInBand;
     private int _rowsReceived;
     private int _bandIndex;
 
-    public PyramidLevel(int index, LevelSize size, int samplesPerPixel, ITileSink sink, PyramidLevel? next)
+    public PyramidLevel(int index, LevelSize size, int samplesPerPixel, ITileSink sink, PyramidLevel? next,
+        StageTimings? timings = null)
     {
         Index = index;
         Size = size;
@@ -23,6 +27,7 @@ public sealed class PyramidLevel
         RowBytes = size.Width * samplesPerPixel;
         _band = new byte[(long)RowBytes * size.TileHeight];
         _sink = sink;
+        _timings = timings;
         Next = next;
     }
 
@@ -64,7 +69,9 @@ public sealed class PyramidLevel
     /// <summary>Copies one row in (the row must be <see cref="RowBytes"/> long).</summary>
     public void PushRow(ReadOnlySpan<byte> row)
     {
+        long start = Stopwatch.GetTimestamp();
         row[..RowBytes].CopyTo(NextRow());
+        _timings?.AddRowCopy(Stopwatch.GetTimestamp() - start);
         CommitRow();
     }
 
@@ -75,12 +82,17 @@ public sealed class PyramidLevel
         {
             // Pairs of rows make one row below; an odd last row is dropped (floor halving).
             int pairs = Math.Min(_rowsInBand / 2, Next.Size.Height - Next.RowsReceived);
+            long start = Stopwatch.GetTimestamp();
             for (int p = 0; p < pairs; p++)
             {
                 var row0 = _band.AsSpan(2 * p * RowBytes, RowBytes);
                 var row1 = _band.AsSpan(((2 * p) + 1) * RowBytes, RowBytes);
                 BoxDownsampler.DownsampleRows(row0, row1, Next.NextRow(), Size.Width, SamplesPerPixel);
+                long committing = Stopwatch.GetTimestamp();
+                _timings?.AddDownsample(committing - start);
                 Next.CommitRow();
+                // The next level's flush (its own cut and shrink) is timed by that level.
+                start = Stopwatch.GetTimestamp();
             }
         }
 
@@ -88,6 +100,8 @@ public sealed class PyramidLevel
         _bandIndex++;
     }
 
+    // Hot loop from the first band on; see BoxDownsampler.DownsampleRows.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EmitTiles()
     {
         int tileW = Size.TileWidth, tileH = Size.TileHeight, spp = SamplesPerPixel;
@@ -95,6 +109,7 @@ public sealed class PyramidLevel
         int tileBytes = tileRowBytes * tileH;
         for (int tx = 0; tx < Size.TilesAcross; tx++)
         {
+            long start = Stopwatch.GetTimestamp();
             byte[] tile = ArrayPool<byte>.Shared.Rent(tileBytes);
             int x0 = tx * tileW;
             int copyPixels = Math.Min(tileW, Size.Width - x0);
@@ -117,6 +132,7 @@ public sealed class PyramidLevel
                 }
             }
 
+            _timings?.AddTileCut(Stopwatch.GetTimestamp() - start);
             _sink.Submit(Index, (_bandIndex * Size.TilesAcross) + tx, tile);
         }
     }

@@ -1,0 +1,89 @@
+using System.Runtime.InteropServices;
+namespace BtfConvert.Core.Encoding.TurboJpeg;
+
+/// <summary>
+/// JPEG tiles through libjpeg-turbo (TurboJPEG API): baseline, YCbCr 4:2:0 for RGB or single-component grayscale,
+/// accurate integer DCT. Compresses straight into the caller's buffer (TJFLAG_NOREALLOC), so a tile costs no managed
+/// allocation. One instance per thread: a TurboJPEG handle is not thread-safe.
+/// </summary>
+public sealed class TurboJpegTileEncoder : ITileEncoder
+{
+    private readonly TileFormat _format;
+    private readonly int _quality;
+    private readonly int _pixelFormat;
+    private readonly int _subsampling;
+    private IntPtr _handle;
+
+    public TurboJpegTileEncoder(TileFormat format, int quality)
+    {
+        if (format.SamplesPerPixel is not (1 or 3))
+        {
+            throw new NotSupportedException($"JPEG tiles need 1 or 3 samples per pixel (got {format.SamplesPerPixel})");
+        }
+
+        _format = format;
+        _quality = quality;
+        _pixelFormat = format.SamplesPerPixel == 1 ? TurboJpegNative.PixelFormatGray : TurboJpegNative.PixelFormatRgb;
+        _subsampling = format.SamplesPerPixel == 1 ? TurboJpegNative.SubsamplingGray : TurboJpegNative.Subsampling420;
+        _handle = TurboJpegNative.InitCompress();
+        if (_handle == IntPtr.Zero)
+        {
+            throw new InvalidOperationException("libjpeg-turbo: tjInitCompress failed");
+        }
+
+        MaxEncodedLength = checked((int)TurboJpegNative.BufSize(format.Width, format.Height, _subsampling).Value);
+    }
+
+    /// <summary>tjBufSize: the worst case libjpeg-turbo guarantees for these dimensions and subsampling.</summary>
+    public int MaxEncodedLength { get; }
+
+    public unsafe int Encode(ReadOnlySpan<byte> pixels, Span<byte> destination)
+    {
+        ObjectDisposedException.ThrowIf(_handle == IntPtr.Zero, this);
+        if (pixels.Length < _format.ByteCount)
+        {
+            throw new ArgumentException($"a tile needs {_format.ByteCount} bytes (got {pixels.Length})", nameof(pixels));
+        }
+
+        if (destination.Length < MaxEncodedLength)
+        {
+            throw new ArgumentException($"the destination needs {MaxEncodedLength} bytes (got {destination.Length})", nameof(destination));
+        }
+
+        fixed (byte* source = pixels)
+        fixed (byte* target = destination)
+        {
+            byte* buffer = target;
+            var size = new CULong((nuint)MaxEncodedLength);
+            int rc = TurboJpegNative.Compress2(_handle, source, _format.Width, _format.RowBytes, _format.Height, _pixelFormat,
+                &buffer, &size, _subsampling, _quality, TurboJpegNative.FlagNoRealloc | TurboJpegNative.FlagAccurateDct);
+            if (rc != 0)
+            {
+                throw new InvalidOperationException($"libjpeg-turbo: {Marshal.PtrToStringUTF8(TurboJpegNative.GetErrorStr2(_handle))}");
+            }
+
+            if (buffer != target)
+            {
+                // NOREALLOC forbids this; a library that ignored it would hand us memory we cannot free correctly.
+                throw new InvalidOperationException("libjpeg-turbo reallocated the output buffer despite TJFLAG_NOREALLOC");
+            }
+
+            return checked((int)size.Value);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_handle != IntPtr.Zero)
+        {
+            TurboJpegNative.Destroy(_handle);
+            _handle = IntPtr.Zero;
+        }
+    }
+
+    public sealed class Factory(TileFormat format, int quality, bool shareTables = true)
+        : JpegTileEncoderFactory($"jpeg q{quality} (libjpeg-turbo)", format, quality, shareTables)
+    {
+        protected override ITileEncoder CreateFullStreamEncoder() => new TurboJpegTileEncoder(Format, Quality);
+    }
+}

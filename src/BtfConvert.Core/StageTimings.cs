@@ -1,0 +1,59 @@
+using System.Diagnostics;
+
+namespace BtfConvert.Core;
+
+/// <summary>
+/// Time spent per stage of a conversion, accumulated with <see cref="Stopwatch.GetTimestamp"/> from every thread
+/// (thread-safe). Stages overlap in time: the producer reads, copies, shrinks and cuts while the workers encode and the
+/// writer appends, so the encode total can exceed the wall time on several cores.
+/// </summary>
+public sealed class StageTimings
+{
+    private long _read;
+    private long _rowCopy;
+    private long _downsample;
+    private long _tileCut;
+    private long _submitWait;
+    private long _encode;
+    private long _write;
+    private long _commit;
+
+    /// <summary>Producer waiting for source reads to complete.</summary>
+    public void AddRead(long ticks) => Interlocked.Add(ref _read, ticks);
+
+    /// <summary>Producer copying rows from read buffers into the level-0 band.</summary>
+    public void AddRowCopy(long ticks) => Interlocked.Add(ref _rowCopy, ticks);
+
+    /// <summary>Producer shrinking bands 2×2 into the next level.</summary>
+    public void AddDownsample(long ticks) => Interlocked.Add(ref _downsample, ticks);
+
+    /// <summary>Producer cutting full bands into tile buffers (edge replication included).</summary>
+    public void AddTileCut(long ticks) => Interlocked.Add(ref _tileCut, ticks);
+
+    /// <summary>Producer blocked because the encoders are saturated (back-pressure).</summary>
+    public void AddSubmitWait(long ticks) => Interlocked.Add(ref _submitWait, ticks);
+
+    /// <summary>Encoding workers compressing tiles (summed over workers).</summary>
+    public void AddEncode(long ticks) => Interlocked.Add(ref _encode, ticks);
+
+    /// <summary>Writer appending tiles to the sink.</summary>
+    public void AddWrite(long ticks) => Interlocked.Add(ref _write, ticks);
+
+    /// <summary>Writing the head, flushing to disk (fsync) and publishing the output.</summary>
+    public void AddCommit(long ticks) => Interlocked.Add(ref _commit, ticks);
+
+    public StageTimes Snapshot() => new(
+        Stopwatch.GetElapsedTime(0, Volatile.Read(ref _read)),
+        Stopwatch.GetElapsedTime(0, Volatile.Read(ref _rowCopy)),
+        Stopwatch.GetElapsedTime(0, Volatile.Read(ref _downsample)),
+        Stopwatch.GetElapsedTime(0, Volatile.Read(ref _tileCut)),
+        Stopwatch.GetElapsedTime(0, Volatile.Read(ref _submitWait)),
+        Stopwatch.GetElapsedTime(0, Volatile.Read(ref _encode)),
+        Stopwatch.GetElapsedTime(0, Volatile.Read(ref _write)),
+        Stopwatch.GetElapsedTime(0, Volatile.Read(ref _commit)));
+}
+
+/// <summary>Accumulated time per stage; see <see cref="StageTimings"/> for what each one covers.</summary>
+public sealed record StageTimes(
+    TimeSpan Read, TimeSpan RowCopy, TimeSpan Downsample, TimeSpan TileCut, TimeSpan SubmitWait, TimeSpan Encode, TimeSpan Write,
+    TimeSpan Commit);
