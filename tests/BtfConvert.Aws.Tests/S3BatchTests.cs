@@ -100,7 +100,7 @@ public sealed class S3BatchTests(S3ServerFixture server) : IDisposable
         // (Same file name: the output's ImageDescription names the source.)
         string local = _dir.File("c.btf");
         File.WriteAllBytes(local, (await server.GetAsync(prefix + "in/x/y/c.btf"))!);
-        Assert.Equal(0, (await CliRun.RunAsync("convert", local, _dir.File("c.tiff"), "-c", "deflate")).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync("convert", local, _dir.File("c.tiff"), "-c", "deflate")).ExitCode);
         Assert.Equal(File.ReadAllBytes(_dir.File("c.tiff")), await server.GetAsync(prefix + "out/x/y/c.tiff"));
 
         // Second run: the records in the objects' metadata say every output is up to date.
@@ -127,7 +127,7 @@ public sealed class S3BatchTests(S3ServerFixture server) : IDisposable
         string report = _dir.File("report.jsonl");
 
         string[] toLocal = ["batch", server.Uri(prefix + "scans/"), local, "-c", "deflate", "--report", report, "--lock-dir", LockDir, .. Endpoint];
-        var r = await CliRun.RunAsync(toLocal);
+        var r = await CliRunner.RunAsync(toLocal);
         Assert.True(r.ExitCode == ExitCodes.PartialFailure, r.Output);
         Assert.True(File.Exists(Path.Combine(local, "one.tiff")));
         Assert.True(File.Exists(Path.Combine(local, "deep", "two.tiff")));
@@ -135,7 +135,7 @@ public sealed class S3BatchTests(S3ServerFixture server) : IDisposable
         var failed = Lines(report).Single(l => l.GetProperty("type").GetString() == "item" && l.GetProperty("status").GetString() == "failed");
         Assert.Contains(server.Uri(prefix + "scans/deep/broken.btf"), failed.GetProperty("error").GetString(), StringComparison.Ordinal);
 
-        r = await CliRun.RunAsync(toLocal);
+        r = await CliRunner.RunAsync(toLocal);
         Assert.Equal(2, Lines(report).Count(l => l.TryGetProperty("status", out var s) && s.GetString() == "skipped"));
 
         // Local → S3, and again: the second run finds the records in x-amz-meta-*.
@@ -145,11 +145,11 @@ public sealed class S3BatchTests(S3ServerFixture server) : IDisposable
         File.WriteAllBytes(Path.Combine(slides, "n", "four.btf"), SampleInputs.Btf(300, 200, seed: 4));
         string[] toS3FromSlides = ["batch", slides, server.Uri(prefix + "web/"), "-c", "deflate",
             "--report", report, "--lock-dir", LockDir, .. Endpoint];
-        r = await CliRun.RunAsync(toS3FromSlides);
+        r = await CliRunner.RunAsync(toS3FromSlides);
         Assert.True(r.ExitCode == ExitCodes.Success, r.Output);
         Assert.True(await server.ExistsAsync(prefix + "web/three.tiff"));
         Assert.True(await server.ExistsAsync(prefix + "web/n/four.tiff"));
-        r = await CliRun.RunAsync(toS3FromSlides);
+        r = await CliRunner.RunAsync(toS3FromSlides);
         Assert.True(r.ExitCode == ExitCodes.Success, r.Output);
         var summary = Lines(report).Single(l => l.GetProperty("type").GetString() == "summary");
         Assert.Equal(2, summary.GetProperty("skipped").GetInt32());

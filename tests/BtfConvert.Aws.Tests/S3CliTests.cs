@@ -21,7 +21,7 @@ public sealed class S3CliTests(S3ServerFixture server) : IDisposable
         server.Require();
         string input = _dir.File("in.btf");
         File.WriteAllBytes(input, SampleInputs.Btf(700, 500));
-        var r = await CliRun.RunAsync("convert", input, _dir.File("local.tiff"), "--compression", compression);
+        var r = await CliRunner.RunAsync("convert", input, _dir.File("local.tiff"), "--compression", compression);
         Assert.True(r.ExitCode == 0, r.Output);
         byte[] expected = File.ReadAllBytes(_dir.File("local.tiff"));
 
@@ -29,16 +29,16 @@ public sealed class S3CliTests(S3ServerFixture server) : IDisposable
         string s3Input = server.Uri(prefix + "in.btf");
         await server.PutAsync(prefix + "in.btf", File.ReadAllBytes(input));
 
-        r = await CliRun.RunAsync(["convert", input, server.Uri(prefix + "from-local.tiff"), "--compression", compression, .. Endpoint]);
+        r = await CliRunner.RunAsync(["convert", input, server.Uri(prefix + "from-local.tiff"), "--compression", compression, .. Endpoint]);
         Assert.True(r.ExitCode == 0, r.Output);
         Assert.Equal(expected, await server.GetAsync(prefix + "from-local.tiff"));
 
-        r = await CliRun.RunAsync(["convert", s3Input, _dir.File("from-s3.tiff"), "--compression", compression, .. Endpoint]);
+        r = await CliRunner.RunAsync(["convert", s3Input, _dir.File("from-s3.tiff"), "--compression", compression, .. Endpoint]);
         Assert.True(r.ExitCode == 0, r.Output);
         Assert.Equal(expected, File.ReadAllBytes(_dir.File("from-s3.tiff")));
 
         // Shorthand, and an output "directory" (prefix ending in /) that takes the input's name.
-        r = await CliRun.RunAsync([s3Input, server.Uri(prefix + "out/"), "--compression", compression, .. Endpoint]);
+        r = await CliRunner.RunAsync([s3Input, server.Uri(prefix + "out/"), "--compression", compression, .. Endpoint]);
         Assert.True(r.ExitCode == 0, r.Output);
         Assert.Equal(expected, await server.GetAsync(prefix + "out/in.tiff"));
 
@@ -59,7 +59,7 @@ public sealed class S3CliTests(S3ServerFixture server) : IDisposable
         string key = server.NewKey("slide.btf");
         await server.PutAsync(key, SampleInputs.Btf(700, 500));
         // No --path-style: an endpoint given as an IP address implies it.
-        var r = await CliRun.RunAsync("info", server.Uri(key), "--json", "--endpoint-url", server.Endpoint);
+        var r = await CliRunner.RunAsync("info", server.Uri(key), "--json", "--endpoint-url", server.Endpoint);
         Assert.True(r.ExitCode == 0, r.Output);
         Assert.Contains("\"width\": 700", r.StdOut, StringComparison.Ordinal);
         Assert.Contains(server.Uri(key), r.StdOut, StringComparison.Ordinal);
@@ -73,12 +73,12 @@ public sealed class S3CliTests(S3ServerFixture server) : IDisposable
         File.WriteAllBytes(input, SampleInputs.Btf(300, 200));
         string key = server.NewKey("out.tiff");
         await server.PutAsync(key, "precious"u8.ToArray());
-        var r = await CliRun.RunAsync(["convert", input, server.Uri(key), .. Endpoint]);
+        var r = await CliRunner.RunAsync(["convert", input, server.Uri(key), .. Endpoint]);
         Assert.Equal(ExitCodes.OutputExists, r.ExitCode);
         Assert.Contains($"{server.Uri(key)}: output exists", r.StdErr, StringComparison.Ordinal);
         Assert.Equal("precious"u8.ToArray(), await server.GetAsync(key));
 
-        r = await CliRun.RunAsync(["convert", input, server.Uri(key), "--overwrite", .. Endpoint]);
+        r = await CliRunner.RunAsync(["convert", input, server.Uri(key), "--overwrite", .. Endpoint]);
         Assert.True(r.ExitCode == 0, r.Output);
         Assert.NotEqual("precious"u8.ToArray(), await server.GetAsync(key));
     }
@@ -88,11 +88,11 @@ public sealed class S3CliTests(S3ServerFixture server) : IDisposable
     {
         server.Require();
         string uri = server.Uri(server.NewKey("missing.btf"));
-        var r = await CliRun.RunAsync(["info", uri, .. Endpoint]);
+        var r = await CliRunner.RunAsync(["info", uri, .. Endpoint]);
         Assert.Equal(ExitCodes.BadInput, r.ExitCode);
         Assert.Contains($"{uri}: no such object", r.StdErr, StringComparison.Ordinal);
 
-        r = await CliRun.RunAsync(["convert", uri, _dir.File("out.tiff"), .. Endpoint]);
+        r = await CliRunner.RunAsync(["convert", uri, _dir.File("out.tiff"), .. Endpoint]);
         Assert.Equal(ExitCodes.BadInput, r.ExitCode);
         Assert.Contains($"{uri}: no such", r.StdErr, StringComparison.Ordinal);
         Assert.Empty(_dir.Files());
@@ -104,11 +104,11 @@ public sealed class S3CliTests(S3ServerFixture server) : IDisposable
         server.Require();
         string input = _dir.File("in.btf");
         File.WriteAllBytes(input, SampleInputs.Btf(300, 200));
-        var r = await CliRun.RunAsync(["info", "s3://no-such-bucket/in.btf", .. Endpoint]);
+        var r = await CliRunner.RunAsync(["info", "s3://no-such-bucket/in.btf", .. Endpoint]);
         Assert.Equal(ExitCodes.IoError, r.ExitCode);
         Assert.Contains("s3://no-such-bucket/in.btf: the bucket 'no-such-bucket' does not exist", r.StdErr, StringComparison.Ordinal);
 
-        r = await CliRun.RunAsync(["convert", input, "s3://no-such-bucket/out.tiff", .. Endpoint]);
+        r = await CliRunner.RunAsync(["convert", input, "s3://no-such-bucket/out.tiff", .. Endpoint]);
         Assert.Equal(ExitCodes.IoError, r.ExitCode);
         Assert.Contains("s3://no-such-bucket/out.tiff: the bucket 'no-such-bucket' does not exist", r.StdErr, StringComparison.Ordinal);
     }
@@ -121,7 +121,7 @@ public sealed class S3CliTests(S3ServerFixture server) : IDisposable
         await server.PutAsync(key, SampleInputs.Btf(300, 200));
         await using var proxy = new TcpFaultProxy(server.Port);
         proxy.Arm("HEAD", FaultKind.Forbidden, int.MaxValue);
-        var r = await CliRun.RunAsync("info", server.Uri(key), "--endpoint-url", proxy.Endpoint, "--path-style");
+        var r = await CliRunner.RunAsync("info", server.Uri(key), "--endpoint-url", proxy.Endpoint, "--path-style");
         Assert.Equal(ExitCodes.IoError, r.ExitCode);
         Assert.Contains($"{server.Uri(key)}: access denied", r.StdErr, StringComparison.Ordinal);
         Assert.Single(r.StdErr.Trim().Split('\n'));
@@ -132,7 +132,7 @@ public sealed class S3CliTests(S3ServerFixture server) : IDisposable
     {
         server.Require();
         int port = S3ServerFixture.FreePort();
-        var r = await CliRun.RunAsync("info", "s3://bucket/in.btf", "--endpoint-url", $"http://127.0.0.1:{port}", "--path-style");
+        var r = await CliRunner.RunAsync("info", "s3://bucket/in.btf", "--endpoint-url", $"http://127.0.0.1:{port}", "--path-style");
         Assert.Equal(ExitCodes.IoError, r.ExitCode);
         Assert.Contains("s3://bucket/in.btf: cannot reach the S3 endpoint", r.StdErr, StringComparison.Ordinal);
     }
@@ -141,7 +141,7 @@ public sealed class S3CliTests(S3ServerFixture server) : IDisposable
     public async Task An_unknown_profile_is_a_storage_error()
     {
         server.Require();
-        var r = await CliRun.RunAsync("info", "s3://bucket/in.btf", "--profile", "no-such-profile-btfconvert", "--endpoint-url", server.Endpoint);
+        var r = await CliRunner.RunAsync("info", "s3://bucket/in.btf", "--profile", "no-such-profile-btfconvert", "--endpoint-url", server.Endpoint);
         Assert.Equal(ExitCodes.IoError, r.ExitCode);
         Assert.Contains("AWS profile 'no-such-profile-btfconvert' was not found", r.StdErr, StringComparison.Ordinal);
     }
@@ -161,7 +161,7 @@ public sealed class S3CliTests(S3ServerFixture server) : IDisposable
             ["AWS_CONFIG_FILE"] = _dir.File("no-config"),
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
         };
-        var r = await CliRun.RunIsolatedAsync(env, "info", server.Uri(key), "--endpoint-url", server.Endpoint, "--path-style");
+        var r = await CliRunner.RunIsolatedAsync(env, "info", server.Uri(key), "--endpoint-url", server.Endpoint, "--path-style");
         Assert.True(r.ExitCode == ExitCodes.IoError, r.Output);
         Assert.Contains($"{server.Uri(key)}: no AWS credentials found", r.StdErr, StringComparison.Ordinal);
     }
@@ -183,7 +183,7 @@ public sealed class S3CliTests(S3ServerFixture server) : IDisposable
             ["AWS_ENDPOINT_URL_S3"] = server.Endpoint,
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
         };
-        var r = await CliRun.RunIsolatedAsync(env, "info", server.Uri(key), "--profile", "btftest", "--json");
+        var r = await CliRunner.RunIsolatedAsync(env, "info", server.Uri(key), "--profile", "btftest", "--json");
         Assert.True(r.ExitCode == 0, r.Output);
         Assert.Contains("\"width\": 300", r.StdOut, StringComparison.Ordinal);
     }

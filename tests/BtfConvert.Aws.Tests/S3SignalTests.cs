@@ -24,7 +24,7 @@ public sealed class S3SignalTests(S3ServerFixture server) : IDisposable
         // as we like, and the converter blocks on back-pressure until the signal comes.
         proxy.Arm("PUT", FaultKind.Stall, int.MaxValue);
         string key = server.NewKey("out.tiff");
-        using var process = CliRun.Start("convert", input, server.Uri(key), "--compression", "none", "--quiet",
+        using var process = CliRunner.Start("convert", input, server.Uri(key), "--compression", "none", "--quiet",
             "--endpoint-url", proxy.Endpoint, "--path-style");
         var stderr = process.StandardError.ReadToEndAsync();
         var deadline = Stopwatch.StartNew();

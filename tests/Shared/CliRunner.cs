@@ -1,18 +1,26 @@
 using System.Diagnostics;
+
 using BtfConvert.Cli;
 
-namespace BtfConvert.Aws.Tests.Support;
+namespace BtfConvert.Tests.Shared;
 
-/// <summary>Runs btfconvert as users do: in-process through Program.RunAsync (console captured), or as a child process.</summary>
-public static class CliRun
+/// <summary>
+/// Runs btfconvert as users do: in-process through Program.RunAsync (console captured), or as a child process.
+/// Linked into the test projects that reference the CLI (tests/Shared).
+/// </summary>
+public static class CliRunner
 {
+    private static readonly SemaphoreSlim ConsoleLock = new(1, 1);
+
     public sealed record Result(int ExitCode, string StdOut, string StdErr)
     {
         public string Output => StdOut + StdErr;
     }
 
+    /// <summary>In-process run with captured console output.</summary>
     public static async Task<Result> RunAsync(params string[] args)
     {
+        await ConsoleLock.WaitAsync();
         var (oldOut, oldErr) = (Console.Out, Console.Error);
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
@@ -27,14 +35,17 @@ public static class CliRun
         {
             Console.SetOut(oldOut);
             Console.SetError(oldErr);
+            ConsoleLock.Release();
         }
     }
 
-    /// <summary>btfconvert as a child process with this process's environment (the fixture's credentials included).</summary>
+    /// <summary>Path of the built btfconvert.dll next to the test assembly.</summary>
+    public static string CliDll => Path.Combine(AppContext.BaseDirectory, "btfconvert.dll");
+
     public static Process Start(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "btfconvert.dll"));
+        info.ArgumentList.Add(CliDll);
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);

@@ -1,10 +1,11 @@
-namespace BtfConvert.Cli.Tests;
+namespace BtfConvert.Tests.Shared;
 
+/// <summary>A scratch directory removed after the test. Linked into every test project (tests/Shared).</summary>
 public sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "btfconvert-cli-tests", Guid.NewGuid().ToString("N"));
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "btfconvert-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
     }
 
@@ -12,7 +13,7 @@ public sealed class TempDirectory : IDisposable
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
-    /// <summary>Every file in the directory (temporaries included), for "nothing left behind" checks.</summary>
+    /// <summary>Every file in the directory (temporaries and hidden records included), for "nothing left behind" checks.</summary>
     public string[] Files() => Directory.GetFiles(Path).Select(System.IO.Path.GetFileName).ToArray()!;
 
     public void Dispose()
