@@ -62,15 +62,8 @@ public sealed class RoundTripTests : IDisposable
             var levels = LibTiffReader.ReadAll(converted.Output).Where(d => d.Tiled).ToList();
             Assert.Equal(converted.Result.Plan.Levels.Count, levels.Count);
 
-            byte[] expected = converted.SourcePixels;
-            int w = width, h = height;
-            for (int i = 0; i < levels.Count; i++)
+            foreach (var (i, expected, w, h) in ExactLevels(converted.SourcePixels, width, height, spp, levels.Count))
             {
-                if (i > 0)
-                {
-                    expected = Reference.Shrink(expected, w, h, spp, out w, out h);
-                }
-
                 Assert.Equal((w, h, spp), (levels[i].Width, levels[i].Height, levels[i].SamplesPerPixel));
                 Assert.True(expected.AsSpan().SequenceEqual(levels[i].Pixels),
                     $"{compression} level {i} ({w}x{h}) differs from the reference");
@@ -86,20 +79,27 @@ public sealed class RoundTripTests : IDisposable
         var converted = await SampleConversion.RunAsync(_dir, spec, new ConversionOptions());
         var levels = LibTiffReader.ReadAll(converted.Output).Where(d => d.Tiled).ToList();
         Assert.Equal(converted.Result.Plan.Levels.Count, levels.Count);
-        byte[] expected = converted.SourcePixels;
-        int w = width, h = height;
-        for (int i = 0; i < levels.Count; i++)
+        // Each level is shrunk from the exact level above (not from decoded JPEG), so compare with that.
+        foreach (var (i, expected, w, h) in ExactLevels(converted.SourcePixels, width, height, spp, levels.Count))
         {
-            if (i > 0)
-            {
-                // Each level is shrunk from the exact level above (not from decoded JPEG), so compare with that.
-                expected = Reference.Shrink(expected, w, h, spp, out w, out h);
-            }
-
             Assert.Equal((w, h), (levels[i].Width, levels[i].Height));
             double psnr = Reference.Psnr(expected, levels[i].Pixels);
             double floor = Math.Min(w, h) < 16 ? DegenerateJpegPsnrFloor : JpegPsnrFloor;
             Assert.True(psnr >= floor, $"level {i} ({w}x{h}) PSNR {psnr:0.00} dB < {floor}");
+        }
+    }
+
+    /// <summary>The source, then each exact box average of the level above: what level i must hold.</summary>
+    private static IEnumerable<(int Index, byte[] Pixels, int Width, int Height)> ExactLevels(byte[] source, int width, int height, int spp, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            if (i > 0)
+            {
+                source = Reference.Shrink(source, width, height, spp, out width, out height);
+            }
+
+            yield return (i, source, width, height);
         }
     }
 
