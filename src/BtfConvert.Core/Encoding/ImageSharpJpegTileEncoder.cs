@@ -28,13 +28,17 @@ public sealed class ImageSharpJpegTileEncoder : ITileEncoder
             ColorType = format.SamplesPerPixel == 1 ? JpegColorType.Luminance : JpegColorType.YCbCrRatio420,
         };
         _output = new MemoryStream(format.ByteCount);
+        // ImageSharp splits images over ~4 MiB into several buffers unless asked not to; tiles up to 4096² must
+        // stay one buffer so the pixels can be copied in with one span copy.
+        var configuration = Configuration.Default.Clone();
+        configuration.PreferContiguousImageBuffers = true;
         if (format.SamplesPerPixel == 1)
         {
-            _gray = new Image<L8>(format.Width, format.Height);
+            _gray = new Image<L8>(configuration, format.Width, format.Height);
         }
         else
         {
-            _rgb = new Image<Rgb24>(format.Width, format.Height);
+            _rgb = new Image<Rgb24>(configuration, format.Width, format.Height);
         }
     }
 
@@ -70,7 +74,7 @@ public sealed class ImageSharpJpegTileEncoder : ITileEncoder
     private static Span<byte> PixelBytes<TPixel>(Image<TPixel> image)
         where TPixel : unmanaged, IPixel<TPixel>
     {
-        // A tile-sized image is one contiguous buffer with ImageSharp's default allocator.
+        // PreferContiguousImageBuffers (see the constructor) makes a tile image one buffer.
         if (!image.DangerousTryGetSinglePixelMemory(out var memory))
         {
             throw new InvalidOperationException("ImageSharp allocated a tile image in several buffers");

@@ -85,6 +85,21 @@ public sealed class JpegConversionTests : IDisposable
     }
 
     [SkippableTheory]
+    [InlineData(JpegEncoderPreference.Managed, 3)]
+    [InlineData(JpegEncoderPreference.Managed, 1)]
+    [InlineData(JpegEncoderPreference.Native, 3)]
+    public async Task The_largest_tiles_the_cli_accepts_encode_with_either_encoder(JpegEncoderPreference encoder, int spp)
+    {
+        // ImageSharp splits images over ~4 MiB into several buffers unless told otherwise: 2048² RGB is 12 MiB.
+        Skip.If(encoder == JpegEncoderPreference.Native && !TurboJpegLibrary.IsAvailable, "libturbojpeg.so.0 is not installed");
+        string output = _dir.File($"big-tiles-{encoder}-{spp}.tiff");
+        await ConvertAsync(Sample(2100, 1300, spp), output, new ConversionOptions { JpegEncoder = encoder, TileSize = 2048 });
+        var level0 = LibTiffReader.ReadAll(output)[0];
+        double psnr = Reference.Psnr(new TissuePattern(11, 2100, 1300, spp).Render(), level0.Pixels);
+        Assert.True(psnr > (spp == 3 ? RgbPsnrFloor : GrayPsnrFloor), $"level 0 PSNR {psnr:0.00} dB");
+    }
+
+    [SkippableTheory]
     [InlineData(JpegEncoderPreference.Native)]
     [InlineData(JpegEncoderPreference.Managed)]
     public async Task OpenSlide_reads_the_levels_with_shared_tables(JpegEncoderPreference encoder)

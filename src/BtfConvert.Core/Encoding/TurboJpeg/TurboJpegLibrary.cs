@@ -13,6 +13,9 @@ public static class TurboJpegLibrary
     /// <summary>Why the library cannot be used, or null when it can.</summary>
     public static string? UnavailableReason => LoadError.Value;
 
+    /// <summary>Environment variables through which libjpeg-turbo changes its output behind the API's back.</summary>
+    public static readonly string[] IgnoredEnvironment = ["TJ_OPTIMIZE", "TJ_ARITHMETIC", "TJ_RESTART", "TJ_PROGRESSIVE"];
+
     private static string? Probe()
     {
         if (!NativeLibrary.TryLoad(TurboJpegNative.LibraryName, typeof(TurboJpegLibrary).Assembly, null, out var library))
@@ -26,6 +29,14 @@ public static class TurboJpegLibrary
             {
                 return $"{TurboJpegNative.LibraryName} lacks {export} (libjpeg-turbo 2.0 or newer is needed)";
             }
+        }
+
+        // libjpeg-turbo 2.x reads these on every compression and would silently write arithmetic-coded,
+        // progressive or restart-marked tiles (that many TIFF readers reject, and that differ run to run by
+        // environment); our tiles must be baseline and depend only on the input and the options.
+        foreach (string variable in IgnoredEnvironment)
+        {
+            TurboJpegNative.UnsetEnv(variable);
         }
 
         try
