@@ -42,6 +42,8 @@ public static class InfoCommand
         var plan = PyramidPlan.Create(main.Width, main.Height, options.TileSize, options.TileSize);
         var format = new TileFormat(options.TileSize, options.TileSize, main.SamplesPerPixel);
         var (mpp, mppSource) = TiffConverter.ResolvePixelSize(info, options);
+        var encoder = TileEncoderFactories.Create(options.Compression, format, options.Quality, options.JpegEncoder);
+        var (layout, _) = TiffConverter.PlanLayout(info, plan, encoder, options.BigTiff, mpp, description: string.Empty);
         var dirs = info.File.Directories.Select((d, i) => new DirectoryReport(
             i, d.Offset, d.Width, d.Height, d.Fields.Count,
             d.GetUInt64(TiffTag.Compression) ?? 1, d.GetUInt64(TiffTag.Photometric),
@@ -61,8 +63,8 @@ public static class InfoCommand
             plan.Levels.Select((l, i) => new LevelReport(i, l.Width, l.Height, l.TilesAcross, l.TilesDown)).ToList(),
             plan.TotalTiles,
             EstimateOutputBytes(raw, options.Compression, options.Quality),
-            TiffConverter.EstimateWorstCaseBytes(plan, format, options.Compression) >= TiffConverter.ClassicTiffLimit,
-            TileEncoderFactories.Create(options.Compression, format, options.Quality).Name,
+            layout.BigTiff,
+            encoder.Name,
             info.Warnings);
     }
 

@@ -27,16 +27,10 @@ public static class TiffConverter
         var format = new TileFormat(options.TileSize, options.TileSize, image.SamplesPerPixel);
         var encoder = TileEncoderFactories.Create(options.Compression, format, options.Quality, options.JpegEncoder);
         var (mpp, mppSource) = ResolvePixelSize(source, options);
-        long worstCase = EstimateWorstCaseBytes(plan, format, options.Compression);
-        bool bigTiff = options.BigTiff switch
-        {
-            BigTiffMode.Yes => true,
-            BigTiffMode.No => false,
-            _ => worstCase >= ClassicTiffLimit,
-        };
+        string description = OutputLayout.Describe(source, plan, encoder, mpp, mppSource);
+        var (layout, worstCase) = PlanLayout(source, plan, encoder, options.BigTiff, mpp, description);
+        bool bigTiff = layout.BigTiff;
         var timings = new StageTimings();
-        var layout = OutputLayout.Create(source, plan, encoder, bigTiff, mpp,
-            OutputLayout.Describe(source, plan, encoder, mpp, mppSource));
 
         try
         {
@@ -157,18 +151,32 @@ public static class TiffConverter
         return (null, "none");
     }
 
-    /// <summary>An upper bound of the output size, used to choose BigTIFF and S3 part sizes.</summary>
-    public static long EstimateWorstCaseBytes(PyramidPlan plan, TileFormat format, TileCompression compression)
+    /// <summary>
+    /// Lays out the output's head and bounds its size. In auto mode the output is classic TIFF only when even the
+    /// worst case fits: every tile at its encoder's guaranteed maximum (libjpeg-turbo's tjBufSize is 2 bytes per
+    /// pixel for grayscale, more than the raw tile) plus the classic head, associated images included. A wrong
+    /// guess here would only surface after the whole conversion, as an output classic TIFF cannot address.
+    /// </summary>
+    public static (OutputLayout Layout, long WorstCaseBytes) PlanLayout(
+        SourceInfo source, PyramidPlan plan, ITileEncoderFactory encoder, BigTiffMode mode, double? mpp, string description)
     {
-        long tiles = plan.TotalTiles;
-        long raw = tiles * format.ByteCount;
-        long body = compression switch
+        var classic = OutputLayout.Create(source, plan, encoder, bigTiff: false, mpp, description);
+        long worstCase = EstimateWorstCaseBytes(plan, encoder, classic.Head.Length);
+        bool bigTiff = mode switch
         {
-            TileCompression.None => raw,
-            TileCompression.Lzw => raw * 3 / 2,
-            TileCompression.Jpeg => raw + (tiles * 1024),
-            _ => raw + (raw / 100),
+            BigTiffMode.Yes => true,
+            BigTiffMode.No => false,
+            _ => worstCase >= ClassicTiffLimit,
         };
-        return body + (tiles * 16) + (1 << 20);
+        return bigTiff
+            ? (OutputLayout.Create(source, plan, encoder, bigTiff: true, mpp, description), worstCase)
+            : (classic, worstCase);
+    }
+
+    /// <summary>An upper bound of the output size (BigTIFF choice, S3 part sizes): every tile at its worst case, plus the head.</summary>
+    public static long EstimateWorstCaseBytes(PyramidPlan plan, ITileEncoderFactory encoder, long headLength)
+    {
+        using var probe = encoder.Create();
+        return headLength + (plan.TotalTiles * (long)probe.MaxEncodedLength);
     }
 }
