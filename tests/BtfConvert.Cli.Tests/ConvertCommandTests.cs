@@ -102,6 +102,18 @@ public sealed class ConvertCommandTests : IDisposable
         Assert.Equal(["cut.btf"], _dir.Files());
     }
 
+    [SkippableFact]
+    public async Task An_output_that_cannot_be_created_is_an_io_error_naming_the_output()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "uses /proc, where no file can be created");
+        string input = _dir.File("in.btf");
+        Inputs.WriteStripTiff(input, 64, 64);
+        var r = await CliRunner.RunAsync(input, "/proc/btfconvert-test.tiff");
+        Assert.Equal(ExitCodes.IoError, r.ExitCode);
+        var errorLine = Assert.Single(r.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains(" ERR ", StringComparison.Ordinal));
+        Assert.StartsWith("/proc/btfconvert-test.tiff: cannot create the output", errorLine[(errorLine.IndexOf(" ERR ", StringComparison.Ordinal) + 5)..], StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--tile-size", "100")]
     [InlineData("--quality", "0")]

@@ -57,6 +57,12 @@ public sealed class LocalFileSink : IByteSink
         {
             throw new StorageException($"{Name}: permission denied writing to {directory}", e);
         }
+        catch (IOException e)
+        {
+            // Read-only or full file system, a directory that vanished, a pseudo file system: always the output's
+            // fault, never the input's (a FileNotFoundException here must not read as "bad input").
+            throw new StorageException($"{Name}: cannot create the output: {e.Message}", e);
+        }
 
         _headLength = headLength;
         _stream.Position = headLength;
@@ -124,6 +130,11 @@ public sealed class LocalFileSink : IByteSink
         {
             DeleteRecord();
             throw new OutputExistsException($"{Name}: output appeared while converting (use --overwrite to replace it)");
+        }
+        catch (IOException e)
+        {
+            DeleteRecord();
+            throw new StorageException($"{Name}: could not move the finished output into place: {e.Message}", e);
         }
         catch
         {
