@@ -140,6 +140,13 @@ public sealed class TileEncodingPipeline : ITileSink
 
     private void Fail(Exception e)
     {
+        if (e is OperationCanceledException && !_failure.IsCancellationRequested)
+        {
+            // Not our cancellation: a stage timed out (an HTTP client's TaskCanceledException, say). Reported as
+            // such, it would read as "cancelled" or as an internal error instead of the I/O failure it is.
+            e = new IOException($"{_sink.Name}: timed out writing the output ({e.Message})", e);
+        }
+
         if (e is not OperationCanceledException)
         {
             Interlocked.CompareExchange(ref _error, e, null);

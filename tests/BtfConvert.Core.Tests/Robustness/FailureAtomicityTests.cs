@@ -59,6 +59,18 @@ public sealed class FailureAtomicityTests : IDisposable
     }
 
     [Fact]
+    public async Task A_sink_timing_out_is_an_io_error_naming_the_output_not_a_cancellation()
+    {
+        var (info, source) = await OpenAsync();
+        using var dir = new TempDirectory();
+        string path = dir.File("out.tiff");
+        var sink = new FaultingSink(new LocalFileSink(path, overwrite: false)) { FailAfterBytes = 50_000, FailAsTimeout = true };
+        var e = await Assert.ThrowsAsync<IOException>(() => TiffConverter.ConvertAsync(info, source, sink, Options, null, CancellationToken.None));
+        Assert.StartsWith($"{path}: timed out", e.Message, StringComparison.Ordinal);
+        Assert.Empty(dir.Files());
+    }
+
+    [Fact]
     public async Task Cancelling_after_N_tiles_at_random_points_leaves_nothing()
     {
         var (info, _) = await OpenAsync();

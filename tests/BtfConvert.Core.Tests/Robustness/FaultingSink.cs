@@ -13,6 +13,9 @@ public sealed class FaultingSink(IByteSink inner) : IByteSink
     private int _appends;
 
     public long FailAfterBytes { get; init; } = long.MaxValue;
+
+    /// <summary>Throw what an HTTP client throws on a timeout (a cancellation nobody asked for) instead of an IOException.</summary>
+    public bool FailAsTimeout { get; init; }
     public int CancelAfterAppends { get; init; } = int.MaxValue;
     public CancellationTokenSource? ToCancel { get; init; }
     public bool Committed { get; private set; }
@@ -28,7 +31,9 @@ public sealed class FaultingSink(IByteSink inner) : IByteSink
     {
         if (_appended + data.Length > FailAfterBytes)
         {
-            throw new IOException($"{Name}: No space left on device (simulated after {_appended} bytes)");
+            throw FailAsTimeout
+                ? new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout")
+                : new IOException($"{Name}: No space left on device (simulated after {_appended} bytes)");
         }
 
         await inner.AppendAsync(data, cancellationToken);
