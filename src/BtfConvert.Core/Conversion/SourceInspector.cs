@@ -10,6 +10,12 @@ public static class SourceInspector
     /// <summary>Extra IFDs up to this many pixels are kept as associated images; larger ones are skipped.</summary>
     public const long MaxAssociatedPixels = 4L << 20;
 
+    /// <summary>
+    /// Associated images are held for the whole conversion and copied into the output's head, so their total is
+    /// capped too: real scans carry one tiny thumbnail, a crafted file could carry a thousand 4-Mpixel ones.
+    /// </summary>
+    public const long MaxAssociatedBytes = 32L << 20;
+
     public static async Task<SourceInfo> InspectAsync(IByteSource source, CancellationToken cancellationToken)
     {
         var reader = new CachedReader(source);
@@ -38,6 +44,7 @@ public static class SourceInspector
         var main = SourceImage.FromDirectory(file, mainIndex);
         var warnings = new List<string>();
         var associated = new List<AssociatedImage>();
+        long associatedBytes = 0;
         for (int i = 0; i < file.Directories.Count; i++)
         {
             if (i == mainIndex)
@@ -52,9 +59,14 @@ public static class SourceInspector
                 {
                     warnings.Add($"IFD {i} ({file.Directories[i].Width}x{file.Directories[i].Height}) is too large to keep as an associated image; skipped");
                 }
+                else if (associatedBytes + image.Pixels.Length > MaxAssociatedBytes)
+                {
+                    warnings.Add($"IFD {i} ({image.Width}x{image.Height}) skipped: associated images are limited to {MaxAssociatedBytes >> 20} MiB in all");
+                }
                 else
                 {
                     associated.Add(image);
+                    associatedBytes += image.Pixels.Length;
                 }
             }
             catch (Exception e) when (e is InvalidDataException or NotSupportedException or EndOfStreamException)
