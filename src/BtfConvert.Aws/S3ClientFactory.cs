@@ -50,7 +50,7 @@ public static class S3ClientFactory
         {
             if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
-                throw new ArgumentException($"{endpoint}: the S3 endpoint must be an http:// or https:// URL");
+                throw new UsageException($"{endpoint}: the S3 endpoint must be an http:// or https:// URL");
             }
 
             config.ServiceURL = endpoint;

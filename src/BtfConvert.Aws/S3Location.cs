@@ -1,3 +1,4 @@
+using BtfConvert.Core;
 using System.Diagnostics.CodeAnalysis;
 
 namespace BtfConvert.Aws;
@@ -15,7 +16,7 @@ public readonly record struct S3Location(string Bucket, string Key)
         var location = ParsePrefix(uri);
         if (location.Key.Length == 0 || location.Key.EndsWith('/'))
         {
-            throw new ArgumentException($"{uri}: not an S3 object URI (expected s3://bucket/key with a key naming one object)");
+            throw new UsageException($"{uri}: not an S3 object URI (expected s3://bucket/key with a key naming one object)");
         }
 
         return location;
@@ -26,7 +27,7 @@ public readonly record struct S3Location(string Bucket, string Key)
     {
         if (!TryParse(uri, out var location, out string? problem))
         {
-            throw new ArgumentException($"{uri}: {problem}");
+            throw new UsageException($"{uri}: {problem}");
         }
 
         return location;

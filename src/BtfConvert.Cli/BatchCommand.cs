@@ -13,8 +13,8 @@ public static class BatchCommand
 {
     public static Command Create(GlobalOptions global)
     {
-        var source = new Argument<string>("source") { Description = "Directory or s3://bucket/prefix/ to convert, recursively" };
-        var destination = new Argument<string>("destination") { Description = "Directory or s3://bucket/prefix/ to write the same tree into" };
+        var source = LocationArgument.Create("source", "Directory or s3://bucket/prefix/ to convert, recursively");
+        var destination = LocationArgument.Create("destination", "Directory or s3://bucket/prefix/ to write the same tree into");
         var include = new Option<string[]>("--include")
         {
             Description = $"Glob of inputs to convert, relative to SOURCE; repeatable (default {BatchSettings.DefaultInclude}). " +

@@ -1,3 +1,4 @@
+using BtfConvert.Core;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -48,7 +49,7 @@ public sealed class BatchReportWriter : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ArgumentException($"{path}: cannot write the report: {e.Message}", e);
+            throw new UsageException($"{path}: cannot write the report: {e.Message}", e);
         }
     }
 

@@ -67,8 +67,8 @@ public static class ConvertCommand
 
     public static Command Create(GlobalOptions global)
     {
-        var input = new Argument<string>("input") { Description = "Strip-organized TIFF/BigTIFF (.btf): a path or s3://bucket/key" };
-        var output = new Argument<string>("output") { Description = "Tiled pyramidal TIFF to write: a path or s3://bucket/key" };
+        var input = LocationArgument.Create("input", "Strip-organized TIFF/BigTIFF (.btf): a path or s3://bucket/key");
+        var output = LocationArgument.Create("output", "Tiled pyramidal TIFF to write: a path or s3://bucket/key");
         var command = new Command("convert", "Convert one strip BigTIFF into a web-optimized tiled pyramidal TIFF")
         {
             input, output, TileSize, Compression, Quality, BigTiff, Threads, Mpp, Overwrite,
@@ -120,7 +120,7 @@ public static class ConvertCommand
             || (!input.Contains("://", StringComparison.Ordinal) && !output.Contains("://", StringComparison.Ordinal)
                 && string.Equals(Path.GetFullPath(input), Path.GetFullPath(output), StringComparison.Ordinal)))
         {
-            throw new ArgumentException($"{output}: the output must not be the input");
+            throw new UsageException($"{output}: the output must not be the input");
         }
 
         if (!overwrite && await storage.GetInfoAsync(output, ct).ConfigureAwait(false) is not null)

@@ -12,7 +12,7 @@ public static class ErrorReporter
         OutputExistsException => ExitCodes.OutputExists,
         SourceChangedException or StorageException => ExitCodes.IoError,
         InvalidDataException or NotSupportedException or FileNotFoundException or EndOfStreamException => ExitCodes.BadInput,
-        ArgumentException => ExitCodes.UsageError,
+        UsageException => ExitCodes.UsageError,
         IOException or UnauthorizedAccessException => ExitCodes.IoError,
         _ => ExitCodes.InternalError,
     };

@@ -15,7 +15,7 @@ public static class InfoCommand
 
     public static Command Create(GlobalOptions global)
     {
-        var input = new Argument<string>("input") { Description = "A strip-organized TIFF/BigTIFF: a path or s3://bucket/key" };
+        var input = LocationArgument.Create("input", "A strip-organized TIFF/BigTIFF: a path or s3://bucket/key");
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
         var command = new Command("info", "Show dimensions, strips, IFDs, vendor metadata and the planned pyramid of an input")
         {

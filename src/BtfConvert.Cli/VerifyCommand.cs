@@ -1,3 +1,4 @@
+using BtfConvert.Core;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -17,8 +18,15 @@ public static class VerifyCommand
 
     public static Command Create(GlobalOptions global)
     {
-        var output = new Argument<string>("output") { Description = "A converted pyramidal TIFF: a path or s3://bucket/key" };
+        var output = LocationArgument.Create("output", "A converted pyramidal TIFF: a path or s3://bucket/key");
         var source = new Option<string?>("--source") { Description = "The input it was converted from: compare pixels with it" };
+        source.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && string.IsNullOrWhiteSpace(r.Tokens[0].Value))
+            {
+                r.AddError("--source must be a path or an s3:// URI, not empty");
+            }
+        });
         var samples = new Option<int>("--samples") { Description = "Random tiles of level 0 and of level 1 compared with the source", DefaultValueFactory = _ => 8 };
         var minPsnr = new Option<double>("--min-psnr") { Description = "Lowest PSNR (dB) a JPEG tile may have against the source", DefaultValueFactory = _ => 30 };
         var seed = new Option<int>("--seed") { Description = "Seed of the random tile choice", DefaultValueFactory = _ => 1 };
@@ -33,7 +41,7 @@ public static class VerifyCommand
             var options = new VerifyOptions(result.GetValue(samples), result.GetValue(minPsnr), result.GetValue(seed), result.GetValue(threads));
             if (options.Samples < 1 || options.Threads < 0 || !double.IsFinite(options.MinPsnr))
             {
-                throw new ArgumentException("--samples must be at least 1, --threads not negative, --min-psnr a number");
+                throw new UsageException("--samples must be at least 1, --threads not negative, --min-psnr a number");
             }
 
             var storage = StorageFactory.Create(global.StorageSettings(result));

@@ -11,3 +11,9 @@ public class SourceChangedException(string message) : IOException(message);
 
 /// <summary>A storage operation failed in a way the user must act on (credentials, access, missing bucket/key).</summary>
 public class StorageException(string message, Exception? inner = null) : IOException(message, inner);
+
+/// <summary>
+/// The command line asks for something impossible: an option out of range, the input as its own output, a malformed
+/// location. Exit code 2; any other <see cref="ArgumentException"/> is a bug and reported as one.
+/// </summary>
+public class UsageException(string message, Exception? inner = null) : ArgumentException(message, inner);

@@ -1,3 +1,4 @@
+using BtfConvert.Core;
 namespace BtfConvert.Aws.Tests;
 
 public sealed class S3LocationTests
@@ -33,7 +34,7 @@ public sealed class S3LocationTests
     [InlineData("http://bucket/key", "not an S3 URI")]
     public void Malformed_object_uris_are_refused_with_the_uri_in_the_message(string uri, string problem)
     {
-        var e = Assert.Throws<ArgumentException>(() => S3Location.ParseObject(uri));
+        var e = Assert.Throws<UsageException>(() => S3Location.ParseObject(uri));
         Assert.StartsWith(uri + ": ", e.Message, StringComparison.Ordinal);
         Assert.Contains(problem, e.Message, StringComparison.Ordinal);
     }

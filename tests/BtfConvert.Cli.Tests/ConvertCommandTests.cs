@@ -115,6 +115,28 @@ public sealed class ConvertCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("convert", "", "out.tiff")]
+    [InlineData("convert", "in.btf", " ")]
+    [InlineData("info", "", null)]
+    [InlineData("verify", "", null)]
+    [InlineData("batch", "", "tiles")]
+    public async Task Empty_locations_are_usage_errors(string command, string first, string? second)
+    {
+        string[] args = second is null ? [command, first] : [command, first, second];
+        var r = await CliRunner.RunAsync(args);
+        Assert.Equal(ExitCodes.UsageError, r.ExitCode);
+        Assert.Contains("must be a path or an s3:// URI, not empty", r.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Only_usage_exceptions_are_usage_errors_any_other_argument_exception_is_a_bug()
+    {
+        Assert.Equal(ExitCodes.UsageError, ErrorReporter.ExitCodeFor(new BtfConvert.Core.UsageException("--quality must be between 1 and 100"), cancelled: false));
+        Assert.Equal(ExitCodes.InternalError, ErrorReporter.ExitCodeFor(new ArgumentException("head is 10 bytes but 20 were reserved"), cancelled: false));
+        Assert.StartsWith("internal error: ", ErrorReporter.MessageFor(new ArgumentException("x"), cancelled: false), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("--tile-size", "100")]
     [InlineData("--quality", "0")]
     [InlineData("--compression", "webp")]

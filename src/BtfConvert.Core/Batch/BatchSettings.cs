@@ -1,3 +1,4 @@
+using BtfConvert.Core;
 using BtfConvert.Core.Conversion;
 
 namespace BtfConvert.Core.Batch;
@@ -47,17 +48,17 @@ public sealed record BatchSettings
         Options.Validate();
         if (Jobs is < 1 or > MaxJobs)
         {
-            throw new ArgumentException($"--jobs must be between 1 and {MaxJobs} (got {Jobs})");
+            throw new UsageException($"--jobs must be between 1 and {MaxJobs} (got {Jobs})");
         }
 
         if (string.IsNullOrEmpty(Suffix) || Suffix.Contains('/', StringComparison.Ordinal) || Suffix.Contains('\\', StringComparison.Ordinal))
         {
-            throw new ArgumentException($"--suffix must be a non-empty file name ending such as .tiff (got '{Suffix}')");
+            throw new UsageException($"--suffix must be a non-empty file name ending such as .tiff (got '{Suffix}')");
         }
 
         if (Include.Count == 0)
         {
-            throw new ArgumentException("--include needs at least one pattern");
+            throw new UsageException("--include needs at least one pattern");
         }
     }
 }

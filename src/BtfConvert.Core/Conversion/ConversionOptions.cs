@@ -1,3 +1,4 @@
+using BtfConvert.Core;
 using BtfConvert.Core.Encoding;
 
 namespace BtfConvert.Core.Conversion;
@@ -39,22 +40,22 @@ public sealed record ConversionOptions
     {
         if (TileSize is < 16 or > 4096 || TileSize % 16 != 0)
         {
-            throw new ArgumentException($"--tile-size must be a multiple of 16 between 16 and 4096 (got {TileSize})");
+            throw new UsageException($"--tile-size must be a multiple of 16 between 16 and 4096 (got {TileSize})");
         }
 
         if (Quality is < 1 or > 100)
         {
-            throw new ArgumentException($"--quality must be between 1 and 100 (got {Quality})");
+            throw new UsageException($"--quality must be between 1 and 100 (got {Quality})");
         }
 
         if (Threads < 0 || Threads > 256)
         {
-            throw new ArgumentException($"--threads must be between 0 (all cores) and 256 (got {Threads})");
+            throw new UsageException($"--threads must be between 0 (all cores) and 256 (got {Threads})");
         }
 
         if (MicronsPerPixel is { } mpp && (!double.IsFinite(mpp) || mpp <= 0 || mpp > 1000))
         {
-            throw new ArgumentException($"--mpp must be a positive number of micrometres per pixel (got {mpp})");
+            throw new UsageException($"--mpp must be a positive number of micrometres per pixel (got {mpp})");
         }
     }
 

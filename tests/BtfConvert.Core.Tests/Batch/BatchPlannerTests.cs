@@ -1,3 +1,4 @@
+using BtfConvert.Core;
 using BtfConvert.Core.Batch;
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
@@ -137,8 +138,8 @@ public sealed class BatchPlannerTests
     public void Settings_are_validated(int jobs)
     {
         var settings = new BatchSettings { Source = "a", Destination = "b", Jobs = jobs };
-        Assert.Throws<ArgumentException>(settings.Validate);
-        Assert.Throws<ArgumentException>(new BatchSettings { Source = "a", Destination = "b", Suffix = "x/y" }.Validate);
+        Assert.Throws<UsageException>(settings.Validate);
+        Assert.Throws<UsageException>(new BatchSettings { Source = "a", Destination = "b", Suffix = "x/y" }.Validate);
     }
 
     [Fact]
