@@ -48,7 +48,7 @@ public sealed class LocalStorage : IStorage
             throw new DirectoryNotFoundException($"{prefix}: no such directory");
         }
 
-        foreach (var path in Directory.EnumerateFiles(prefix, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var path in WalkFiles(prefix, cancellationToken))
         {
             // Our sidecars and temporaries are bookkeeping, not objects of the user's.
             if (LocalOutputRecord.IsBookkeepingFile(path))
@@ -58,6 +58,37 @@ public sealed class LocalStorage : IStorage
 
             cancellationToken.ThrowIfCancellationRequested();
             yield return Describe(new FileInfo(path));
+        }
+    }
+
+    /// <summary>
+    /// Every file below <paramref name="root"/>, each directory's files in ordinal order before its subdirectories.
+    /// Symbolic links to directories are not followed (a link to a parent would list the tree until the kernel's
+    /// link limit, two links reaching each other without end) and directories that cannot be read are passed over
+    /// (a root-owned lost+found must not stop a nightly batch). Links to files are listed like files.
+    /// </summary>
+    private static IEnumerable<string> WalkFiles(string root, CancellationToken cancellationToken)
+    {
+        var options = new EnumerationOptions { IgnoreInaccessible = true, RecurseSubdirectories = false, AttributesToSkip = 0 };
+        var pending = new Stack<string>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string directory = pending.Pop();
+            foreach (var file in Directory.EnumerateFiles(directory, "*", options).Order(StringComparer.Ordinal))
+            {
+                yield return file;
+            }
+
+            var subdirectories = Directory.EnumerateDirectories(directory, "*", options)
+                .Where(d => new DirectoryInfo(d).LinkTarget is null)
+                .Order(StringComparer.Ordinal)
+                .ToList();
+            for (int i = subdirectories.Count - 1; i >= 0; i--)
+            {
+                pending.Push(subdirectories[i]);
+            }
         }
     }
 
