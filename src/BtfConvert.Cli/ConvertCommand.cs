@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using BtfConvert.Core;
+using BtfConvert.Core.Batch;
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
@@ -139,14 +140,8 @@ public static class ConvertCommand
 
         Log.Information("Converting {Input} ({Width}x{Height}, {Size:0.0} GB) to {Output}",
             input, info.Main.Width, info.Main.Height, source.Length / 1e9, output);
-        var metadata = new Dictionary<string, string>
-        {
-            ["btfconvert-source"] = input,
-            ["btfconvert-source-etag"] = sourceInfo.ETag ?? string.Empty,
-            ["btfconvert-source-size"] = sourceInfo.Length.ToString(CultureInfo.InvariantCulture),
-            ["btfconvert-version"] = ProductInfo.Version,
-            ["btfconvert-options"] = options.Fingerprint(),
-        };
+        // The same record a batch run writes, so batch recognises outputs of single conversions as up to date.
+        var metadata = OutputRecord.Create(input, sourceInfo, options);
         await using var sink = await storage.CreateAsync(output, new SinkOptions(overwrite, metadata), ct).ConfigureAwait(false);
         return await ProgressDisplay.RunAsync(Path.GetFileName(input), source.Length, liveBar, quiet,
             progress => TiffConverter.ConvertAsync(info, source, sink, options, progress, ct)).ConfigureAwait(false);

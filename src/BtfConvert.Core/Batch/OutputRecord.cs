@@ -22,14 +22,45 @@ public static class OutputRecord
 
     private const string AmzPrefix = "x-amz-meta-";
 
+    /// <summary>
+    /// Longest recorded source location, counted as it travels (non-ASCII values are percent-escaped in S3 headers,
+    /// up to 9 characters per character). S3 allows 2 KB of user metadata in all; the location is informational
+    /// (never compared), so a longer one keeps its tail and a hash of the whole.
+    /// </summary>
+    public const int MaxSourceLength = 512;
+
     public static Dictionary<string, string> Create(string source, StorageObjectInfo sourceInfo, ConversionOptions options) => new()
     {
-        [Source] = source,
+        [Source] = ShortenSource(source),
         [SourceETag] = sourceInfo.ETag ?? string.Empty,
         [SourceSize] = sourceInfo.Length.ToString(CultureInfo.InvariantCulture),
         [Version] = ProductInfo.Version,
         [Options] = options.Fingerprint(),
     };
+
+    /// <summary>The location as recorded: unchanged when short, else "…" + its tail + "#sha256:" + 16 hex digits.</summary>
+    public static string ShortenSource(string source)
+    {
+        if (Uri.EscapeDataString(source).Length <= MaxSourceLength)
+        {
+            return source;
+        }
+
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(source)))[..16];
+        string suffix = $"#sha256:{hash}";
+        int start = source.Length;
+        while (start > 0 && Uri.EscapeDataString($"…{source[(start - 1)..]}{suffix}").Length <= MaxSourceLength)
+        {
+            start--;
+        }
+
+        if (start < source.Length && char.IsLowSurrogate(source[start]))
+        {
+            start++;
+        }
+
+        return $"…{source[start..]}{suffix}";
+    }
 
     /// <summary>
     /// Reads a recorded value. S3 lower-cases metadata names and some clients keep the "x-amz-meta-" prefix,
