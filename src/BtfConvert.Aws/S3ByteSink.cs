@@ -233,9 +233,12 @@ public sealed class S3ByteSink : IByteSink
         try
         {
             await RefuseExistingAsync(cancellationToken).ConfigureAwait(false);
+            // The requests that publish the object (the single PUT, CompleteMultipartUpload) and the size check
+            // run to their end: cancelling them would not stop the server from completing them, only make us
+            // report "nothing left behind" beside a finished object. Uploading the last parts stays cancellable.
             if (_uploadId is null)
             {
-                await PutSingleAsync(first, cancellationToken).ConfigureAwait(false);
+                await PutSingleAsync(first, CancellationToken.None).ConfigureAwait(false);
             }
             else
             {
@@ -243,7 +246,7 @@ public sealed class S3ByteSink : IByteSink
             }
 
             _committed = true;
-            await VerifyStoredSizeAsync(cancellationToken).ConfigureAwait(false);
+            await VerifyStoredSizeAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (S3ErrorTranslator.Translate(e, Name) is { } translated)
         {
@@ -319,7 +322,7 @@ public sealed class S3ByteSink : IByteSink
             Key = _location.Key,
             UploadId = _uploadId,
             PartETags = parts,
-        }, cancellationToken).ConfigureAwait(false);
+        }, CancellationToken.None).ConfigureAwait(false);
     }
 
     private async Task VerifyStoredSizeAsync(CancellationToken cancellationToken)
