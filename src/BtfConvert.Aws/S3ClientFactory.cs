@@ -62,7 +62,9 @@ public static class S3ClientFactory
             }
 
             // S3-compatible stores sign with a region too (OCI: the tenancy's region; MinIO/Ceph: usually us-east-1).
-            config.AuthenticationRegion = region ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? DefaultRegion;
+            config.AuthenticationRegion = region
+                ?? RegionFromEnvironment(Environment.GetEnvironmentVariable, new CredentialProfileStoreChain())
+                ?? DefaultRegion;
         }
         else if (region is not null)
         {
@@ -80,5 +82,24 @@ public static class S3ClientFactory
             config.RegionEndpoint = RegionEndpoint.USEast1;
             return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
         }
+    }
+
+    /// <summary>
+    /// The region an AWS user has configured, as the CLI finds it: AWS_REGION, AWS_DEFAULT_REGION, then the region
+    /// of AWS_PROFILE (or the default profile) in ~/.aws. Unlike the SDK's own fallback chain this never asks the
+    /// EC2 instance-metadata endpoint, which off EC2 only costs a timeout.
+    /// </summary>
+    internal static string? RegionFromEnvironment(Func<string, string?> environment, ICredentialProfileSource profiles)
+    {
+        foreach (string variable in new[] { "AWS_REGION", "AWS_DEFAULT_REGION" })
+        {
+            if (environment(variable) is { Length: > 0 } value)
+            {
+                return value;
+            }
+        }
+
+        string profileName = environment("AWS_PROFILE") is { Length: > 0 } named ? named : "default";
+        return profiles.TryGetProfile(profileName, out var profile) ? profile.Region?.SystemName : null;
     }
 }

@@ -128,18 +128,16 @@ public sealed class LocalFileSink : IByteSink
         }
         catch (IOException) when (!_overwrite && File.Exists(_path))
         {
+            // Someone else's file took the name: our record must not vouch for it (a later batch would replace it).
             DeleteRecord();
             throw new OutputExistsException($"{Name}: output appeared while converting (use --overwrite to replace it)");
         }
         catch (IOException e)
         {
-            DeleteRecord();
+            // The record is left as it is: it describes our temporary, so it does not match whatever holds the name
+            // (the previous output, when replacing), and the next batch run converts again. Deleting it would leave
+            // that previous output without any record, refused by every later run as "not written by btfconvert".
             throw new StorageException($"{Name}: could not move the finished output into place: {e.Message}", e);
-        }
-        catch
-        {
-            DeleteRecord();
-            throw;
         }
 
         _committed = true;
