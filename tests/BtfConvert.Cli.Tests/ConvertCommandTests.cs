@@ -128,6 +128,27 @@ public sealed class ConvertCommandTests : IDisposable
         Assert.Contains("must be a path or an s3:// URI, not empty", r.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("convert", "in.btf", "s3:/tiles/out.tiff")]
+    [InlineData("batch", "scans", "s3:tiles/")]
+    public async Task A_mistyped_s3_uri_is_a_usage_error_not_a_local_path(string command, string first, string second)
+    {
+        string input = _dir.File(first);
+        if (command == "batch")
+        {
+            Directory.CreateDirectory(input);
+        }
+        else
+        {
+            Inputs.WriteStripTiff(input, 16, 16);
+        }
+
+        var r = await CliRunner.RunAsync(command, input, second, command == "batch" ? "--dry-run" : "-q");
+        Assert.Equal(ExitCodes.UsageError, r.ExitCode);
+        Assert.Contains($"{second}: not an S3 URI (expected s3://bucket/key)", r.Output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists("s3:"), "a local directory named s3: was created");
+    }
+
     [Fact]
     public void Only_usage_exceptions_are_usage_errors_any_other_argument_exception_is_a_bug()
     {

@@ -1,4 +1,4 @@
-using BtfConvert.Core;
+using BtfConvert.Core.IO;
 using BtfConvert.Core.Conversion;
 
 namespace BtfConvert.Core.Batch;
@@ -46,6 +46,8 @@ public sealed record BatchSettings
     public void Validate()
     {
         Options.Validate();
+        StorageRouter.RejectMistypedS3(Source);
+        StorageRouter.RejectMistypedS3(Destination);
         if (Jobs is < 1 or > MaxJobs)
         {
             throw new UsageException($"--jobs must be between 1 and {MaxJobs} (got {Jobs})");

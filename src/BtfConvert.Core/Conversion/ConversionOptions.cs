@@ -1,4 +1,3 @@
-using BtfConvert.Core;
 using BtfConvert.Core.Encoding;
 
 namespace BtfConvert.Core.Conversion;

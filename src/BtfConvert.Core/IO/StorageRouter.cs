@@ -7,9 +7,12 @@ public sealed class StorageRouter(IEnumerable<IStorage> storages) : IStorage
 
     public bool CanHandle(string location) => _storages.Any(s => s.CanHandle(location));
 
-    public IStorage Resolve(string location) =>
-        _storages.FirstOrDefault(s => s.CanHandle(location))
-        ?? throw new NotSupportedException($"{location}: no storage handles this location");
+    public IStorage Resolve(string location)
+    {
+        RejectMistypedS3(location);
+        return _storages.FirstOrDefault(s => s.CanHandle(location))
+            ?? throw new NotSupportedException($"{location}: no storage handles this location");
+    }
 
     public Task<IByteSource> OpenReadAsync(string location, CancellationToken cancellationToken) =>
         Resolve(location).OpenReadAsync(location, cancellationToken);
@@ -22,4 +25,14 @@ public sealed class StorageRouter(IEnumerable<IStorage> storages) : IStorage
 
     public IAsyncEnumerable<StorageObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken) =>
         Resolve(prefix).ListAsync(prefix, cancellationToken);
+
+    /// <summary>"s3:/bucket/key" or "s3:bucket/key" is a typo, not a local path: a batch would create that directory and write there.</summary>
+    /// <exception cref="UsageException">The location starts like an S3 URI but is not one.</exception>
+    public static void RejectMistypedS3(string location)
+    {
+        if (location.StartsWith("s3:", StringComparison.OrdinalIgnoreCase) && !location.StartsWith("s3://", StringComparison.Ordinal))
+        {
+            throw new UsageException($"{location}: not an S3 URI (expected s3://bucket/key)");
+        }
+    }
 }
