@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using BtfConvert.Core;
@@ -38,6 +39,17 @@ public sealed class S3ByteSink : IByteSink
     private Exception? _uploadError;
     private bool _committed;
     private bool _aborted;
+
+    /// <summary>Recorded with the object, so a publish whose answer was lost can be recognised as ours afterwards.</summary>
+    private readonly string _uploadToken = Guid.NewGuid().ToString("N");
+
+    /// <summary>Metadata name of <see cref="_uploadToken"/>.</summary>
+    public const string UploadTokenKey = "btfconvert-upload";
+
+    /// <summary>How long publishing may take at most, and how long it may still take once cancellation is asked for.</summary>
+    public static readonly TimeSpan PublishTimeout = TimeSpan.FromMinutes(2);
+
+    public static readonly TimeSpan PublishGrace = TimeSpan.FromSeconds(20);
 
     public S3ByteSink(IAmazonS3 client, S3Location location, SinkOptions options, S3Settings settings)
     {
@@ -211,6 +223,8 @@ public sealed class S3ByteSink : IByteSink
             // in the source URI) rather than have the request refused.
             metadata[key] = value.All(char.IsAscii) && !value.Any(char.IsControl) ? value : Uri.EscapeDataString(value);
         }
+
+        metadata[UploadTokenKey] = _uploadToken;
     }
 
     private void ThrowIfUploadFailed()
@@ -233,20 +247,37 @@ public sealed class S3ByteSink : IByteSink
         try
         {
             await RefuseExistingAsync(cancellationToken).ConfigureAwait(false);
-            // The requests that publish the object (the single PUT, CompleteMultipartUpload) and the size check
-            // run to their end: cancelling them would not stop the server from completing them, only make us
-            // report "nothing left behind" beside a finished object. Uploading the last parts stays cancellable.
-            if (_uploadId is null)
+            // The requests that publish the object (the single PUT, CompleteMultipartUpload) are not cancelled
+            // the moment a signal comes: cancelling them would not stop the server from completing them, only make
+            // us report "nothing left behind" beside a finished object. They get a short grace instead (systemd
+            // waits 90 s before SIGKILL), and if their answer is lost the object's upload token tells whether the
+            // server published it. Uploading the last parts stays cancellable: nothing is visible before Complete.
+            using var publish = new CancellationTokenSource(PublishTimeout);
+            using var onCancel = cancellationToken.Register(static p => ((CancellationTokenSource)p!).CancelAfter(PublishGrace), publish);
+            try
             {
-                await PutSingleAsync(first, CancellationToken.None).ConfigureAwait(false);
+                if (_uploadId is null)
+                {
+                    await PutSingleAsync(first, publish.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    await CompleteMultipartAsync(first, cancellationToken, publish.Token).ConfigureAwait(false);
+                }
             }
-            else
+            catch (Exception e) when (e is not OutputExistsException)
             {
-                await CompleteMultipartAsync(first, cancellationToken).ConfigureAwait(false);
+                // Timed out, cancelled after the grace, or retried by the SDK after a lost answer (a second
+                // Complete of a completed upload answers NoSuchUpload): the object may be there all the same.
+                if (!await IsPublishedAsync().ConfigureAwait(false))
+                {
+                    throw;
+                }
             }
 
             _committed = true;
-            await VerifyStoredSizeAsync(CancellationToken.None).ConfigureAwait(false);
+            using var verify = new CancellationTokenSource(PublishGrace);
+            await VerifyStoredSizeAsync(verify.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (S3ErrorTranslator.Translate(e, Name) is { } translated)
         {
@@ -293,7 +324,7 @@ public sealed class S3ByteSink : IByteSink
         await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task CompleteMultipartAsync(byte[] first, CancellationToken cancellationToken)
+    private async Task CompleteMultipartAsync(byte[] first, CancellationToken cancellationToken, CancellationToken publishToken)
     {
         if (_currentLength > 0)
         {
@@ -322,7 +353,22 @@ public sealed class S3ByteSink : IByteSink
             Key = _location.Key,
             UploadId = _uploadId,
             PartETags = parts,
-        }, CancellationToken.None).ConfigureAwait(false);
+        }, publishToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether the object at the key is the one this sink uploaded (its upload token), asked with a fresh deadline.</summary>
+    private async Task<bool> IsPublishedAsync()
+    {
+        try
+        {
+            using var deadline = new CancellationTokenSource(PublishGrace);
+            var stored = await S3Storage.HeadAsync(_client, _location, deadline.Token).ConfigureAwait(false);
+            return stored?.Metadata[UploadTokenKey] == _uploadToken;
+        }
+        catch (Exception e) when (e is AmazonClientException or OperationCanceledException or HttpRequestException or IOException)
+        {
+            return false;
+        }
     }
 
     private async Task VerifyStoredSizeAsync(CancellationToken cancellationToken)

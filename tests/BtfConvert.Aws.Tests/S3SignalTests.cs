@@ -46,4 +46,47 @@ public sealed class S3SignalTests(S3ServerFixture server) : IDisposable
         proxy.Disarm();
         Assert.False(await server.ExistsAsync(key));
     }
+
+    [SkippableFact]
+    public async Task Sigterm_while_the_upload_is_being_completed_finishes_publishing_and_says_so()
+    {
+        server.Require();
+        Skip.If(OperatingSystem.IsWindows(), "POSIX signals");
+        string input = _dir.File("in.btf");
+        File.WriteAllBytes(input, SampleInputs.Btf(3000, 2000));
+        await using var proxy = new TcpFaultProxy(server.Port);
+        proxy.Arm("PUT", FaultKind.Stall, 0); // count part uploads, fault none
+        string key = server.NewKey("out.tiff");
+        using var process = CliRunner.Start("convert", input, server.Uri(key), "--compression", "none", "--quiet",
+            "--endpoint-url", proxy.Endpoint, "--path-style");
+        var stderr = process.StandardError.ReadToEndAsync();
+        var deadline = Stopwatch.StartNew();
+        while (proxy.Requests == 0 && !process.HasExited && deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(20);
+        }
+
+        // Parts are going up, so the upload was initiated: the next POST is CompleteMultipartUpload. The server
+        // completes it; only its answer is held back, as when a connection dies at the worst moment.
+        proxy.Arm("POST", FaultKind.Stall, 1);
+        while (proxy.FaultsInjected == 0 && !process.HasExited && deadline.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(proxy.FaultsInjected == 1, "CompleteMultipartUpload was not held: " + (process.HasExited ? await stderr : "still running"));
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill!.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await process.WaitForExitAsync(timeout.Token);
+        // The object was published, so the run says it succeeded; it must not claim "nothing was left behind".
+        string log = await stderr;
+        Assert.True(process.ExitCode == ExitCodes.Success, $"exit {process.ExitCode}: {log}");
+        Assert.DoesNotContain("no output was left behind", log, StringComparison.Ordinal);
+        proxy.Disarm();
+        Assert.True(await server.ExistsAsync(key));
+    }
 }
