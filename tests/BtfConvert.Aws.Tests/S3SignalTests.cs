@@ -16,16 +16,13 @@ public sealed class S3SignalTests(S3ServerFixture server) : IDisposable
     {
         server.Require();
         Skip.If(OperatingSystem.IsWindows(), "POSIX signals");
-        // 3000×2000 uncompressed: about 18 MB of output, so parts 2.. go up while the converter still runs.
-        string input = _dir.File("in.btf");
-        File.WriteAllBytes(input, SampleInputs.Btf(3000, 2000));
+        string input = Input();
         await using var proxy = new TcpFaultProxy(server.Port);
         // Every part upload reaches the server but its answer is held back: the upload is in flight for as long
         // as we like, and the converter blocks on back-pressure until the signal comes.
         proxy.Arm("PUT", FaultKind.Stall, int.MaxValue);
         string key = server.NewKey("out.tiff");
-        using var process = CliRunner.Start("convert", input, server.Uri(key), "--compression", "none", "--quiet",
-            "--endpoint-url", proxy.Endpoint, "--path-style");
+        using var process = StartThroughProxy(input, key, proxy);
         var stderr = process.StandardError.ReadToEndAsync();
         var deadline = Stopwatch.StartNew();
         while (proxy.FaultsInjected == 0 && !process.HasExited && deadline.Elapsed < TimeSpan.FromSeconds(60))
@@ -34,10 +31,7 @@ public sealed class S3SignalTests(S3ServerFixture server) : IDisposable
         }
 
         Assert.True(proxy.FaultsInjected > 0, "no part upload was started: " + (process.HasExited ? await stderr : "still running"));
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill!.WaitForExitAsync();
-        }
+        await CliRunner.SignalAsync(process, "TERM");
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
@@ -52,13 +46,11 @@ public sealed class S3SignalTests(S3ServerFixture server) : IDisposable
     {
         server.Require();
         Skip.If(OperatingSystem.IsWindows(), "POSIX signals");
-        string input = _dir.File("in.btf");
-        File.WriteAllBytes(input, SampleInputs.Btf(3000, 2000));
+        string input = Input();
         await using var proxy = new TcpFaultProxy(server.Port);
         proxy.Arm("PUT", FaultKind.Stall, 0); // count part uploads, fault none
         string key = server.NewKey("out.tiff");
-        using var process = CliRunner.Start("convert", input, server.Uri(key), "--compression", "none", "--quiet",
-            "--endpoint-url", proxy.Endpoint, "--path-style");
+        using var process = StartThroughProxy(input, key, proxy);
         var stderr = process.StandardError.ReadToEndAsync();
         var deadline = Stopwatch.StartNew();
         while (proxy.Requests == 0 && !process.HasExited && deadline.Elapsed < TimeSpan.FromSeconds(60))
@@ -75,10 +67,7 @@ public sealed class S3SignalTests(S3ServerFixture server) : IDisposable
         }
 
         Assert.True(proxy.FaultsInjected == 1, "CompleteMultipartUpload was not held: " + (process.HasExited ? await stderr : "still running"));
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill!.WaitForExitAsync();
-        }
+        await CliRunner.SignalAsync(process, "TERM");
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await process.WaitForExitAsync(timeout.Token);
@@ -89,4 +78,16 @@ public sealed class S3SignalTests(S3ServerFixture server) : IDisposable
         proxy.Disarm();
         Assert.True(await server.ExistsAsync(key));
     }
+
+    /// <summary>3000×2000 uncompressed: about 18 MB of output, so parts 2.. go up while the converter still runs.</summary>
+    private string Input()
+    {
+        string input = _dir.File("in.btf");
+        File.WriteAllBytes(input, SampleInputs.Btf(3000, 2000));
+        return input;
+    }
+
+    private Process StartThroughProxy(string input, string key, TcpFaultProxy proxy) =>
+        CliRunner.Start("convert", input, server.Uri(key), "--compression", "none", "--quiet",
+            "--endpoint-url", proxy.Endpoint, "--path-style");
 }

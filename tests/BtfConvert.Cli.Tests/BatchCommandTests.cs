@@ -317,10 +317,7 @@ public sealed class BatchCommandTests : IDisposable
         };
         process.BeginErrorReadLine();
         await firstOutput.Task.WaitAsync(TimeSpan.FromMinutes(2));
-        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill!.WaitForExitAsync();
-        }
+        await CliRunner.SignalAsync(process, "TERM");
 
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
         string log;

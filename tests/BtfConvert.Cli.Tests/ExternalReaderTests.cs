@@ -38,7 +38,7 @@ public sealed partial class ExternalReaderTests : IDisposable
     {
         RequireTool("tiffinfo");
         var (_, output) = await ConvertAsync("jpeg", Olympus);
-        var r = Run("tiffinfo", output);
+        var r = CliRunner.RunProgram("tiffinfo", output);
         Assert.Equal(0, r.ExitCode);
         Assert.DoesNotContain("Error", r.StdErr, StringComparison.Ordinal);
         // 1100x900 → 550x450 → 275x225 → 137x112, then the 27x25 associated image.
@@ -53,7 +53,7 @@ public sealed partial class ExternalReaderTests : IDisposable
     {
         RequireTool("tiffdump");
         var (_, output) = await ConvertAsync("deflate", Olympus);
-        var r = Run("tiffdump", "-m", "100000", output);
+        var r = CliRunner.RunProgram("tiffdump", "-m", "100000", output);
         Assert.Equal(0, r.ExitCode);
         var directories = DirectoryOffset().Matches(r.StdOut).Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
         var tileOffsets = TileOffsets().Matches(r.StdOut)
@@ -69,13 +69,13 @@ public sealed partial class ExternalReaderTests : IDisposable
     {
         RequireTool("vipsheader");
         var (_, output) = await ConvertAsync("jpeg", Olympus);
-        var pages = Run("vipsheader", "-f", "n-pages", output);
+        var pages = CliRunner.RunProgram("vipsheader", "-f", "n-pages", output);
         Assert.Equal(0, pages.ExitCode);
         Assert.Equal("5", pages.StdOut.Trim());
         string[] expected = ["1100x900", "550x450", "275x225", "137x112"];
         for (int i = 0; i < expected.Length; i++)
         {
-            var r = Run("vipsheader", $"{output}[page={i}]");
+            var r = CliRunner.RunProgram("vipsheader", $"{output}[page={i}]");
             Assert.Equal(0, r.ExitCode);
             Assert.Contains($": {expected[i]} uchar, 3 bands", r.StdOut, StringComparison.Ordinal);
         }
@@ -86,7 +86,7 @@ public sealed partial class ExternalReaderTests : IDisposable
     {
         RequireTool("gdalinfo");
         var (_, output) = await ConvertAsync("jpeg", Olympus);
-        var r = Run("gdalinfo", output);
+        var r = CliRunner.RunProgram("gdalinfo", output);
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("Size is 1100, 900", r.StdOut, StringComparison.Ordinal);
         Assert.Contains("Overviews: 550x450, 275x225, 137x112", r.StdOut, StringComparison.Ordinal);
@@ -126,7 +126,7 @@ public sealed partial class ExternalReaderTests : IDisposable
     private static JsonElement CheckOutput(params string[] args)
     {
         string script = Path.Combine(RepositoryRoot(), "tests", "tools", "check_output.py");
-        var r = Run(SystemPython, [script, .. args]);
+        var r = CliRunner.RunProgram(SystemPython, [script, .. args]);
         Assert.True(r.ExitCode == 0, $"check_output.py failed: {r.StdOut}\n{r.StdErr}");
         using var doc = JsonDocument.Parse(r.StdOut);
         return doc.RootElement.Clone();
@@ -146,7 +146,7 @@ public sealed partial class ExternalReaderTests : IDisposable
     private static void RequirePythonReaders()
     {
         RequireTool("python3");
-        var r = Run(SystemPython, "-c", "import openslide, tifffile, numpy");
+        var r = CliRunner.RunProgram(SystemPython, "-c", "import openslide, tifffile, numpy");
         bool present = r.ExitCode == 0;
         if (!present && Environment.GetEnvironmentVariable("CI") == "true")
         {
@@ -165,26 +165,6 @@ public sealed partial class ExternalReaderTests : IDisposable
         }
 
         return dir?.FullName ?? throw new InvalidOperationException("BtfConvert.sln not found above the test assembly");
-    }
-
-    private static CliRunner.Result Run(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} did not finish within 2 minutes");
-        }
-
-        return new CliRunner.Result(process.ExitCode, stdout.Result, stderr.Result);
     }
 
     [GeneratedRegex(@"^Directory \d+: offset (\d+)", RegexOptions.Multiline)]

@@ -54,6 +54,36 @@ public static class CliRunner
         return Process.Start(info) ?? throw new InvalidOperationException("could not start btfconvert");
     }
 
+    /// <summary>Runs any program (a reader, mount, kill…) to its end with its output captured; 2 minutes at most.</summary>
+    public static Result RunProgram(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{file} did not finish within 2 minutes");
+        }
+
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Sends a POSIX signal (TERM, INT, …) to a child with kill(1) and waits for kill to finish.</summary>
+    public static async Task SignalAsync(Process process, string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            ?? throw new InvalidOperationException("could not start kill");
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
     /// <summary>A child process with exactly the environment given (plus PATH, HOME and DOTNET_ROOT), to test credential lookup.</summary>
     public static async Task<Result> RunIsolatedAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {

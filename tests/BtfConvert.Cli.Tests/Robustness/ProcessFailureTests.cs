@@ -24,26 +24,13 @@ public sealed class ProcessFailureTests : IDisposable
 
     private static bool IsRoot => Environment.UserName == "root";
 
-    private static int Run(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(info)!;
-        p.WaitForExit();
-        return p.ExitCode;
-    }
-
     [SkippableFact]
     public async Task Disk_full_gives_an_IO_error_naming_the_output_and_leaves_nothing()
     {
         Skip.IfNot(OperatingSystem.IsLinux() && IsRoot, "needs root to mount a tmpfs");
         string mount = _dir.File("small-fs");
         Directory.CreateDirectory(mount);
-        Skip.If(Run("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mount) != 0, "mount -t tmpfs is not permitted here");
+        Skip.If(CliRunner.RunProgram("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mount).ExitCode != 0, "mount -t tmpfs is not permitted here");
         try
         {
             string input = Sample(600, 420), output = Path.Combine(mount, "out.tiff");
@@ -57,7 +44,7 @@ public sealed class ProcessFailureTests : IDisposable
         }
         finally
         {
-            Run("umount", mount);
+            CliRunner.RunProgram("umount", mount);
         }
     }
 
@@ -115,14 +102,14 @@ public sealed class ProcessFailureTests : IDisposable
     [SkippableTheory]
     [InlineData("INT")]
     [InlineData("TERM")]
-    public void SIGINT_or_SIGTERM_mid_conversion_exits_130_and_removes_the_temporary(string signal)
+    public async Task SIGINT_or_SIGTERM_mid_conversion_exits_130_and_removes_the_temporary(string signal)
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "POSIX signals");
         string input = Sample(4096, 3072), outDir = _dir.File("out");
         Directory.CreateDirectory(outDir);
         string output = Path.Combine(outDir, "slide.tiff");
         using var child = StartAndWaitForBody(input, output);
-        Assert.Equal(0, Run("kill", $"-{signal}", child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        await CliRunner.SignalAsync(child, signal);
         string stderr = child.StandardError.ReadToEnd();
         child.WaitForExit();
         Assert.True(child.ExitCode == ExitCodes.Cancelled, $"exit {child.ExitCode}: {stderr}");
