@@ -100,7 +100,7 @@ public sealed class S3ByteSink : IByteSink
     {
         if (_first is null || _committed || _aborted)
         {
-            throw new InvalidOperationException("sink not open");
+            throw IByteSink.NotOpened();
         }
 
         ThrowIfUploadFailed();
@@ -237,7 +237,7 @@ public sealed class S3ByteSink : IByteSink
 
     public async ValueTask CommitAsync(ReadOnlyMemory<byte> head, CancellationToken cancellationToken)
     {
-        var first = _first ?? throw new InvalidOperationException("sink not opened");
+        var first = _first ?? throw IByteSink.NotOpened();
         if (head.Length != _headLength)
         {
             throw new ArgumentException($"head is {head.Length} bytes but {_headLength} were reserved", nameof(head));

@@ -141,32 +141,32 @@ public sealed class BatchRunner
         return new BatchSummary(plan.Count, converted, skipped, failed, plan.Count - done, sourceBytes, outputBytes, clock.Elapsed);
     }
 
-    private async Task<ConversionResult> ConvertAsync(BatchItem item, CancellationToken cancellationToken)
+    private Task<ConversionResult> ConvertAsync(BatchItem item, CancellationToken cancellationToken)
     {
         _observer.Started(item);
-        string input = item.Source.Location;
-        // A fresh look at the source: the record must carry the ETag of the bytes actually converted.
-        var sourceInfo = await _storage.GetInfoAsync(input, cancellationToken).ConfigureAwait(false)
-            ?? throw new FileNotFoundException($"{input}: no such file or object (deleted since it was listed)", input);
-        await using var source = await _storage.OpenReadAsync(input, cancellationToken).ConfigureAwait(false);
-        var info = await SourceInspector.InspectAsync(source, cancellationToken).ConfigureAwait(false);
-        foreach (var warning in info.Warnings)
-        {
-            _observer.Warning(item, warning);
-        }
-
-        var options = _settings.Options with { Threads = _settings.ThreadsPerJob };
-        var metadata = OutputRecord.Create(input, sourceInfo, _settings.Options);
         // Replacing is allowed only for what the plan looked at; an output appearing since then is refused.
-        var sinkOptions = new SinkOptions(item.ExistingOutput is not null, metadata) { CreateParentDirectories = true };
-        await using var sink = await _storage.CreateAsync(item.Destination, sinkOptions, cancellationToken).ConfigureAwait(false);
-        var progress = new ItemProgress(_observer, item);
-        return await TiffConverter.ConvertAsync(info, source, sink, options, progress, cancellationToken).ConfigureAwait(false);
+        var job = new ConversionJob(item.Source.Location, item.Destination, _settings.Options with { Threads = _settings.ThreadsPerJob },
+            Replace: item.ExistingOutput is not null, MissingSource: "no such file or object (deleted since it was listed)")
+        {
+            CreateParentDirectories = true,
+        };
+        return StorageConversion.ConvertAsync(_storage, job, new ItemMonitor(_observer, item), cancellationToken);
     }
 
-    // Reports synchronously (Progress<T> would post to the thread pool and could arrive after Finished).
-    private sealed class ItemProgress(IBatchObserver observer, BatchItem item) : IProgress<ConversionProgress>
+    // Reports progress synchronously (Progress<T> would post to the thread pool and could arrive after Finished).
+    private sealed class ItemMonitor(IBatchObserver observer, BatchItem item) : IConversionMonitor, IProgress<ConversionProgress>
     {
+        public void Inspected(SourceInfo source, long sourceBytes)
+        {
+            foreach (var warning in source.Warnings)
+            {
+                observer.Warning(item, warning);
+            }
+        }
+
+        public Task<ConversionResult> TrackAsync(long sourceBytes, Func<IProgress<ConversionProgress>?, Task<ConversionResult>> convert) =>
+            convert(this);
+
         public void Report(ConversionProgress value) => observer.Progress(item, value.BytesRead);
     }
 }
