@@ -12,7 +12,7 @@ public sealed partial class NamespaceGraphTests
     [Fact]
     public void Core_namespaces_have_no_cycle()
     {
-        var graph = ReadGraph(Path.Combine(RepositoryRoot(), "src", "BtfConvert.Core"));
+        var graph = ReadGraph(Path.Combine(Repository.Root, "src", "BtfConvert.Core"));
         Assert.Contains("BtfConvert.Core.IO", graph.Keys);
 
         var cycle = FindCycle(graph);
@@ -103,17 +103,6 @@ public sealed partial class NamespaceGraphTests
             path.RemoveAt(path.Count - 1);
             return null;
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "BtfConvert.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("BtfConvert.sln not found above the test assembly");
     }
 
     [GeneratedRegex(@"^namespace\s+(BtfConvert\.Core[\w.]*)\s*;", RegexOptions.Multiline)]
