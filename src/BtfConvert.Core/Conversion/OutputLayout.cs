@@ -13,7 +13,7 @@ namespace BtfConvert.Core.Conversion;
 /// do not continue the halving). Each tile's offset and byte count are recorded with <see cref="RecordTile"/> while
 /// the tiles are written; the head serializes them at the end.
 /// </summary>
-public sealed class OutputLayout
+internal sealed class OutputLayout
 {
     private readonly long[][] _tileOffsets;
     private readonly long[][] _tileByteCounts;

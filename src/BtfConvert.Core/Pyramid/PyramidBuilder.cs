@@ -1,7 +1,7 @@
 namespace BtfConvert.Core.Pyramid;
 
 /// <summary>Builds the chain of levels for a plan; rows pushed into <see cref="Top"/> flow down the chain.</summary>
-public sealed class PyramidBuilder
+internal sealed class PyramidBuilder
 {
     public PyramidBuilder(PyramidPlan plan, int samplesPerPixel, ITileSink sink, StageTimings? timings = null)
     {

@@ -9,7 +9,7 @@ namespace BtfConvert.Core.Pyramid;
 /// When the band is full, its tiles go to the sink and its rows are shrunk 2×2 into the band of the level
 /// <see cref="Below"/>, so the whole pyramid needs about two level-0 bands of memory whatever the image height.
 /// </summary>
-public sealed class PyramidLevel
+internal sealed class PyramidLevel
 {
     private readonly byte[] _band;
     private readonly ITileSink _sink;

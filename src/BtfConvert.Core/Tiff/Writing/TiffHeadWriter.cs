@@ -10,7 +10,7 @@ namespace BtfConvert.Core.Tiff.Writing;
 /// file; here every directory comes first, so one small range read gets them all, and since the head's size is
 /// fixed by the tile counts, it can be reserved before the first tile and filled in after the last.
 /// </summary>
-public sealed class TiffHeadWriter
+internal sealed class TiffHeadWriter
 {
     // Classic or BigTIFF is chosen once: the header says how wide counts, entries and offsets are; only IFD
     // alignment is the writer's own choice (8 for BigTIFF's 8-byte fields, else the 2 TIFF requires).
