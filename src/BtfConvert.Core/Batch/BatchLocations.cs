@@ -6,7 +6,7 @@ namespace BtfConvert.Core.Batch;
 /// Pure string work on batch roots: local directories or object-store prefixes (anything with "://").
 /// Relative paths always use '/' so the same glob and the same output key work for both.
 /// </summary>
-public static class BatchLocations
+internal static class BatchLocations
 {
     /// <summary>
     /// A prefix always ends in '/', so <c>s3://b/scans</c> does not also list <c>s3://b/scans-old/...</c>;
