@@ -8,7 +8,7 @@ namespace BtfConvert.Core.IO;
 /// It lives in IO, beside the storages that keep it, and takes the options as their fingerprint: IO depends on no
 /// other Core namespace, so the namespace graph stays acyclic (see NamespaceGraphTests).
 /// </summary>
-public static class OutputRecord
+internal static class OutputRecord
 {
     public const string Source = "btfconvert-source";
     public const string SourceETag = "btfconvert-source-etag";
