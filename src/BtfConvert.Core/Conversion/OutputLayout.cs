@@ -36,8 +36,10 @@ internal sealed class OutputLayout
         _tileOffsets[level][tileIndex] = offset;
     }
 
+    /// <param name="record">The output record (<see cref="IO.OutputRecord"/>), kept as XMP in level 0; none if null or empty.</param>
     public static OutputLayout Create(
-        SourceInfo source, PyramidPlan plan, ITileEncoderFactory encoder, bool bigTiff, double? micronsPerPixel, string description)
+        SourceInfo source, PyramidPlan plan, ITileEncoderFactory encoder, bool bigTiff, double? micronsPerPixel, string description,
+        IReadOnlyDictionary<string, string>? record = null)
     {
         var main = source.Main.Directory;
         var offsets = new long[plan.Levels.Count][];
@@ -57,6 +59,12 @@ internal sealed class OutputLayout
             if (i == 0)
             {
                 ifd.Set(TiffTag.ImageDescription, TiffValue.Ascii(description));
+                if (record is { Count: > 0 })
+                {
+                    byte[] xmp = IO.OutputRecordXmp.Write(record);
+                    ifd.Set(TiffTag.XmlPacket, TiffValue.Raw(TiffFieldType.Byte, xmp.Length, xmp));
+                }
+
                 if (main.Exif is { } exif && CopyExif(exif) is { } exifSpec)
                 {
                     ifd.SetExif(exifSpec);
