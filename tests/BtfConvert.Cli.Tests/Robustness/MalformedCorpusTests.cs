@@ -89,8 +89,7 @@ public sealed class MalformedCorpusTests : IDisposable
         Check(c, input, r, allocated);
         if (c.MustConvert)
         {
-            string record = Path.GetFileName(LocalOutputRecord.SidecarPath(output));
-            Assert.Equal(new[] { c.FileName, "out.tiff", record }.Order(StringComparer.Ordinal), _dir.Files().Order(StringComparer.Ordinal));
+            Assert.Equal(new[] { c.FileName, "out.tiff" }.Order(StringComparer.Ordinal), _dir.Files().Order(StringComparer.Ordinal));
             var converted = File.ReadAllBytes(output);
             Assert.Equal((byte)'I', converted[0]);
         }
