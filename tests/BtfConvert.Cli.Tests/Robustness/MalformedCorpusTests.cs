@@ -65,6 +65,15 @@ public sealed class MalformedCorpusTests : IDisposable
         string input = _dir.File(c.FileName);
         File.WriteAllBytes(input, c.Bytes);
         var (r, allocated) = await RunMeasuredAsync("info", input);
+        if (!c.MustConvert && r.ExitCode == ExitCodes.Success)
+        {
+            // A valid TIFF btfconvert does not convert is described, with the reason it would refuse it.
+            Assert.Contains($"not convertible: {input}: ", r.StdOut, StringComparison.Ordinal);
+            Assert.Contains(c.Expect, r.StdOut, StringComparison.Ordinal);
+            Assert.Equal([c.FileName], _dir.Files());
+            return;
+        }
+
         Check(c, input, r, allocated);
         if (c.MustConvert)
         {
