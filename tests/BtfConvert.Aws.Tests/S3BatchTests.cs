@@ -118,6 +118,29 @@ public sealed class S3BatchTests(S3ServerFixture server) : IDisposable
     }
 
     [SkippableFact]
+    public async Task Outputs_copied_without_their_metadata_are_up_to_date_by_the_record_in_their_head()
+    {
+        server.Require();
+        string prefix = server.NewKey(string.Empty);
+        await server.PutAsync(prefix + "in/a.btf", SampleInputs.Btf(300, 200, seed: 1));
+        var (summary, _) = await RunBatchAsync(server.Uri(prefix + "in/"), server.Uri(prefix + "out/"), pageSize: 1000);
+        Assert.Equal(1, summary.Converted);
+
+        // Synced by another tool (a plain PUT of the bytes): no x-amz-meta-btfconvert-*, the record is still inside.
+        byte[] output = (await server.GetAsync(prefix + "out/a.tiff"))!;
+        await server.PutAsync(prefix + "copy/a.tiff", output);
+        using (var s3 = new S3Storage(server.Settings()))
+        {
+            Assert.False(OutputRecord.HasRecord((await s3.GetInfoAsync(server.Uri(prefix + "copy/a.tiff"), default))!.Metadata));
+        }
+
+        var (again, results) = await RunBatchAsync(server.Uri(prefix + "in/"), server.Uri(prefix + "copy/"), pageSize: 1000);
+        Assert.Equal(["a.btf"], results.With(BatchStatus.Skipped));
+        Assert.Equal(0, again.Converted);
+        Assert.Equal(output, await server.GetAsync(prefix + "copy/a.tiff"));
+    }
+
+    [SkippableFact]
     public async Task S3_to_local_then_local_to_s3_from_the_command_line_skip_on_the_second_run()
     {
         server.Require();
