@@ -20,6 +20,23 @@ public sealed class ConvertCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task With_SOURCE_DATE_EPOCH_the_whole_output_is_byte_identical_for_any_thread_count()
+    {
+        string input = _dir.File("in.btf");
+        Inputs.WriteStripTiff(input, 900, 700);
+        var environment = new Dictionary<string, string> { ["SOURCE_DATE_EPOCH"] = "1700000000" };
+        foreach (string threads in new[] { "1", "3" })
+        {
+            var r = await CliRunner.RunIsolatedAsync(environment, input, _dir.File($"t{threads}.tiff"), "--threads", threads, "-q");
+            Assert.True(r.ExitCode == ExitCodes.Success, r.Output);
+        }
+
+        byte[] one = File.ReadAllBytes(_dir.File("t1.tiff"));
+        Assert.Equal(one, File.ReadAllBytes(_dir.File("t3.tiff")));
+        Assert.True(one.AsSpan().IndexOf("<btfconvert:time>2023-11-14T22:13:20Z</btfconvert:time>"u8) > 0);
+    }
+
+    [Fact]
     public async Task An_output_directory_gets_the_input_name_with_tiff()
     {
         string input = _dir.File("slide.btf");
