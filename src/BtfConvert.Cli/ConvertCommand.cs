@@ -138,6 +138,11 @@ public static class ConvertCommand
             Log.Warning("{Input}: {Warning}", input, warning);
         }
 
+        foreach (var note in info.Notes)
+        {
+            Log.Information("{Input}: {Note}", input, note);
+        }
+
         Log.Information("Converting {Input} ({Width}x{Height}, {Size:0.0} GB) to {Output}",
             input, info.Main.Width, info.Main.Height, source.Length / 1e9, output);
         // The same record a batch run writes, so batch recognises outputs of single conversions as up to date.

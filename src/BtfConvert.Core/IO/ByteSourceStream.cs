@@ -1,6 +1,4 @@
-using BtfConvert.Core.IO;
-
-namespace BtfConvert.Core.Verification;
+namespace BtfConvert.Core.IO;
 
 /// <summary>
 /// A read-only, seekable <see cref="Stream"/> over an <see cref="IByteSource"/>, so a Stream-based reader
