@@ -100,22 +100,36 @@ internal static class DecodingRowReader
     private static LibTiff Open(string name, Stream stream, SourceImage image)
     {
         LibTiffMessages.Clear();
-        // "c": no strip chopping, so LibTiff.NET's strip numbers are the file's (and ours).
-        var tiff = LibTiff.ClientOpen(name, "rc", stream, new TiffStream())
-            ?? throw new InvalidDataException($"{name}: LibTiff.NET cannot open the file: {Messages()}");
-        if (!tiff.SetDirectory((short)image.DirectoryIndex))
+        LibTiff? tiff = null;
+        try
         {
-            tiff.Dispose();
-            throw new InvalidDataException($"{name}: LibTiff.NET cannot read IFD {image.DirectoryIndex}: {Messages()}");
-        }
+            // "c": no strip chopping, so LibTiff.NET's strip numbers are the file's (and ours).
+            tiff = LibTiff.ClientOpen(name, "rc", stream, new TiffStream())
+                ?? throw new InvalidDataException($"{name}: LibTiff.NET cannot open the file: {Messages()}");
+            if (!tiff.SetDirectory((short)image.DirectoryIndex))
+            {
+                throw new InvalidDataException($"{name}: LibTiff.NET cannot read IFD {image.DirectoryIndex}: {Messages()}");
+            }
 
-        if (image.Compression == Tiff.TiffConstants.CompressionJpeg
-            && tiff.GetField(LibTiffTag.PHOTOMETRIC)?[0].ToInt() == (int)Photometric.YCBCR)
+            if (image.Compression == Tiff.TiffConstants.CompressionJpeg
+                && tiff.GetField(LibTiffTag.PHOTOMETRIC)?[0].ToInt() == (int)Photometric.YCBCR)
+            {
+                tiff.SetField(LibTiffTag.JPEGCOLORMODE, JpegColorMode.RGB);
+            }
+
+            return tiff;
+        }
+        catch (Exception e) when (e is not (InvalidDataException or IOException or OperationCanceledException or OutOfMemoryException))
         {
-            tiff.SetField(LibTiffTag.JPEGCOLORMODE, JpegColorMode.RGB);
+            tiff?.Dispose();
+            // LibTiff.NET parses the directories again; on damaged ones it may throw anything (overflow, index range).
+            throw new InvalidDataException($"{name}: LibTiff.NET cannot read IFD {image.DirectoryIndex} ({e.GetType().Name}: {e.Message})", e);
         }
-
-        return tiff;
+        catch
+        {
+            tiff?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Decodes plane <paramref name="plane"/> of group <paramref name="group"/> into <paramref name="band"/> (storage rows of the full width).</summary>
