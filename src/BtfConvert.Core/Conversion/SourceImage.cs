@@ -64,6 +64,7 @@ public sealed class SourceImage
     /// <exception cref="NotSupportedException">A valid layout this converter does not read.</exception>
     public static SourceImage FromDirectory(TiffFileInfo file, int index)
     {
+        string name = file.Name;
         var dir = file.Directories[index];
         var (width, height, spp, bits) = ReadGeometry(file.Name, dir);
         ulong compression = dir.GetUInt64(TiffTag.Compression) ?? TiffConstants.CompressionNone;
@@ -76,7 +77,14 @@ public sealed class SourceImage
             return new SourceImage(file.Name, index, dir, width, height, spp, rowsPerStrip, offsets, compression, format, chunks: null);
         }
 
-        var chunks = ChunkLayout.FromDirectory(file, dir, width, height, format);
+        var chunks = ChunkLayout.FromDirectory(file, dir, width, height, format, compression == TiffConstants.CompressionNone);
+        if (file.Header.IsBigTiff && !file.Header.LittleEndian)
+        {
+            // LibTiff.NET 2.4 cannot open big-endian BigTIFF ("Failed to read directory at offset 0").
+            throw new NotSupportedException(
+                $"{name}: big-endian BigTIFF is only read as uncompressed 8-bit RGB or gray strips; this image is {format.Describe()}, {CompressionName(compression)}, {chunks.Describe()}");
+        }
+
         return new SourceImage(file.Name, index, dir, width, height, format.OutputSamples, chunks.ChunkHeight, [], compression, format, chunks);
     }
 

@@ -47,7 +47,8 @@ internal sealed class ChunkLayout
 
     /// <exception cref="InvalidDataException">Chunk tables that do not match the image or the file.</exception>
     /// <exception cref="NotSupportedException">Chunks too large to decode within the memory budget.</exception>
-    public static ChunkLayout FromDirectory(TiffFileInfo file, TiffDirectory dir, int width, int height, PixelFormat format)
+    public static ChunkLayout FromDirectory(
+        TiffFileInfo file, TiffDirectory dir, int width, int height, PixelFormat format, bool uncompressed)
     {
         string name = file.Name;
         bool tiled = dir[TiffTag.TileWidth] is not null || dir[TiffTag.TileOffsets] is not null;
@@ -93,6 +94,15 @@ internal sealed class ChunkLayout
         var counts = ReadTable(name, dir, tiled ? TiffTag.TileByteCounts : TiffTag.StripByteCounts, $"{what}ByteCounts", chunks);
         for (int i = 0; i < chunks; i++)
         {
+            // Uncompressed chunks must hold their rows (the last strip may be short; edge tiles are whole).
+            int rows = tiled ? chunkHeight : Math.Min(chunkHeight, height - (i % down * chunkHeight));
+            long needed = format.StorageRowBytes(chunkWidth) * format.StorageRows(rows);
+            if (uncompressed && counts[i] != 0 && counts[i] < needed)
+            {
+                throw new InvalidDataException(
+                    $"{name}: {what.ToLowerInvariant()} {i} has {counts[i]} bytes but {rows} rows of {chunkWidth} {format.Describe()} pixels need {needed}");
+            }
+
             if (counts[i] > MaxGroupBytes)
             {
                 throw new InvalidDataException($"{name}: {what.ToLowerInvariant()} {i} claims {counts[i]} compressed bytes");
