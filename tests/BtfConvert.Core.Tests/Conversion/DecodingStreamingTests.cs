@@ -1,10 +1,7 @@
-using BitMiracle.LibTiff.Classic;
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Conversion.Decoding;
 using BtfConvert.Core.IO;
 using BtfConvert.Core.Tests.Support;
-using LibTiff = BitMiracle.LibTiff.Classic.Tiff;
-using LibTiffTag = BitMiracle.LibTiff.Classic.TiffTag;
 
 namespace BtfConvert.Core.Tests.Conversion;
 
@@ -17,60 +14,6 @@ public sealed class DecodingStreamingTests : IDisposable
     private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
-
-    /// <summary>An LZW RGB image written strip by strip (never whole in memory), content varying per row.</summary>
-    internal static void WriteLzw(string path, int width, int height, int rowsPerStrip, (int W, int H)? tile = null)
-    {
-        using var tiff = LibTiff.Open(path, height * (long)width * 3 > (3L << 30) ? "w8" : "w")!;
-        tiff.SetField(LibTiffTag.IMAGEWIDTH, width);
-        tiff.SetField(LibTiffTag.IMAGELENGTH, height);
-        tiff.SetField(LibTiffTag.SAMPLESPERPIXEL, 3);
-        tiff.SetField(LibTiffTag.BITSPERSAMPLE, 8);
-        tiff.SetField(LibTiffTag.PHOTOMETRIC, Photometric.RGB);
-        tiff.SetField(LibTiffTag.COMPRESSION, Compression.LZW);
-        tiff.SetField(LibTiffTag.PLANARCONFIG, PlanarConfig.CONTIG);
-        int bandRows = tile?.H ?? rowsPerStrip;
-        if (tile is { } t)
-        {
-            tiff.SetField(LibTiffTag.TILEWIDTH, t.W);
-            tiff.SetField(LibTiffTag.TILELENGTH, t.H);
-        }
-        else
-        {
-            tiff.SetField(LibTiffTag.ROWSPERSTRIP, rowsPerStrip);
-        }
-
-        var band = new byte[width * 3 * bandRows];
-        for (int b = 0; b * bandRows < height; b++)
-        {
-            for (int i = 0; i < band.Length; i++)
-            {
-                int x = i / 3 % width, y = (b * bandRows) + (i / 3 / width);
-                band[i] = (byte)((x * 7 / 5) + (y * 3) + ((x * y) >> 9) + (i % 3 * 40));
-            }
-
-            if (tile is { } tt)
-            {
-                var tileBytes = new byte[tt.W * tt.H * 3];
-                int across = (width + tt.W - 1) / tt.W;
-                for (int c = 0; c < across; c++)
-                {
-                    int w = Math.Min(tt.W, width - (c * tt.W));
-                    for (int r = 0; r < tt.H; r++)
-                    {
-                        Buffer.BlockCopy(band, ((r * width) + (c * tt.W)) * 3, tileBytes, r * tt.W * 3, w * 3);
-                    }
-
-                    tiff.WriteEncodedTile((b * across) + c, tileBytes, tileBytes.Length);
-                }
-            }
-            else
-            {
-                int rows = Math.Min(bandRows, height - (b * bandRows));
-                tiff.WriteEncodedStrip(b, band, rows * width * 3);
-            }
-        }
-    }
 
     private sealed class CountingSource(IByteSource inner) : IByteSource
     {
@@ -104,8 +47,8 @@ public sealed class DecodingStreamingTests : IDisposable
     public async Task Decoding_allocates_nothing_per_row_whatever_the_height()
     {
         string shortPath = _dir.File("short.tif"), tallPath = _dir.File("tall.tif");
-        WriteLzw(shortPath, 1500, 400, 16);
-        WriteLzw(tallPath, 1500, 8000, 16);
+        LzwTiffWriter.Write(shortPath, 1500, 400, 16);
+        LzwTiffWriter.Write(tallPath, 1500, 8000, 16);
         var (shortAllocated, shortRows, _) = await ReadAllAsync(shortPath);
         var (tallAllocated, tallRows, _) = await ReadAllAsync(tallPath);
         Assert.Equal((400, 8000), (shortRows, tallRows));
@@ -122,7 +65,7 @@ public sealed class DecodingStreamingTests : IDisposable
     public async Task A_compressed_image_is_read_in_few_large_requests(bool tiled)
     {
         string path = _dir.File("lzw.tif");
-        WriteLzw(path, 1200, 1600, 8, tiled ? (64, 64) : null);
+        LzwTiffWriter.Write(path, 1200, 1600, 8, tiled ? (64, 64) : null);
         long size = new FileInfo(path).Length;
         var (_, rows, reads) = await ReadAllAsync(path);
         Assert.Equal(1600, rows);
