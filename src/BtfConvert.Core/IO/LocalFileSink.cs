@@ -6,7 +6,7 @@ namespace BtfConvert.Core.IO;
 /// ".btfconvert-*.tmp" file, never a partial file at the final name; <see cref="CleanStaleTemporaries"/> removes
 /// leftovers of killed runs.
 /// </summary>
-public sealed class LocalFileSink : IByteSink
+internal sealed class LocalFileSink : IByteSink
 {
     public const string TempPrefix = ".btfconvert-";
     public const string TempSuffix = ".tmp";
@@ -40,7 +40,7 @@ public sealed class LocalFileSink : IByteSink
     {
         if (!_overwrite && File.Exists(_path))
         {
-            throw new OutputExistsException($"{Name}: output exists (use --overwrite to replace it)");
+            throw OutputExistsException.For(Name);
         }
 
         string? directory = Path.GetDirectoryName(_path);
@@ -72,7 +72,7 @@ public sealed class LocalFileSink : IByteSink
 
     public async ValueTask AppendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        var stream = _stream ?? throw new InvalidOperationException("sink not opened");
+        var stream = _stream ?? throw IByteSink.NotOpened();
         try
         {
             await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
@@ -93,7 +93,7 @@ public sealed class LocalFileSink : IByteSink
 
     public async ValueTask CommitAsync(ReadOnlyMemory<byte> head, CancellationToken cancellationToken)
     {
-        var stream = _stream ?? throw new InvalidOperationException("sink not opened");
+        var stream = _stream ?? throw IByteSink.NotOpened();
         if (head.Length != _headLength)
         {
             throw new ArgumentException($"head is {head.Length} bytes but {_headLength} were reserved", nameof(head));
