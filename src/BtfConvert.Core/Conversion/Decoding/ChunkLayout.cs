@@ -7,7 +7,9 @@ namespace BtfConvert.Core.Conversion.Decoding;
 /// decoding step needs — one row of strips (a strip of each plane) or one row of tiles (every tile across, of each
 /// plane) — so an image is decoded in <see cref="GroupCount"/> steps, top to bottom, each chunk read once.
 /// </summary>
-internal sealed class ChunkLayout
+/// <param name="ChunkHeight">Rows per strip or tile height: the image rows one group covers (the last group may have fewer).</param>
+internal sealed record ChunkLayout(
+    bool Tiled, int ChunkWidth, int ChunkHeight, int Across, int Down, int Planes, long[] Offsets, long[] ByteCounts)
 {
     /// <summary>
     /// Most bytes one group may decode to (every plane). It is held while its rows are converted, next to the level
@@ -16,29 +18,6 @@ internal sealed class ChunkLayout
     /// </summary>
     public const long MaxGroupBytes = 128L << 20;
 
-    private ChunkLayout(bool tiled, int chunkWidth, int chunkHeight, int across, int down, int planes, long[] offsets, long[] counts)
-    {
-        Tiled = tiled;
-        ChunkWidth = chunkWidth;
-        ChunkHeight = chunkHeight;
-        Across = across;
-        Down = down;
-        Planes = planes;
-        Offsets = offsets;
-        ByteCounts = counts;
-    }
-
-    public bool Tiled { get; }
-    public int ChunkWidth { get; }
-
-    /// <summary>Rows per strip or tile height: the image rows one group covers (the last group may have fewer).</summary>
-    public int ChunkHeight { get; }
-
-    public int Across { get; }
-    public int Down { get; }
-    public int Planes { get; }
-    public long[] Offsets { get; }
-    public long[] ByteCounts { get; }
     public int GroupCount => Down;
 
     public int ChunkIndex(int group, int column, int plane) => (plane * Across * Down) + (group * Across) + column;

@@ -26,7 +26,8 @@ internal static class DecodingRowReader
         var layout = image.Chunks ?? throw new InvalidOperationException("the image has no chunk layout");
         LibTiffMessages.EnsureInstalled();
         using var prefetcher = new ChunkPrefetcher(source, layout, Math.Max(readSize, 1 << 20), readAhead, cancellationToken);
-        using var stream = new PrefetchedStream(source, prefetcher);
+        // Chunk reads come from the prefetched buffers; the directories LibTiff.NET parses at open, through 1 MiB windows.
+        using var stream = new ByteSourceStream(source, 1 << 20, prefetcher.Find);
         using var tiff = Open(source.Name, stream, image);
         var converter = new PixelConverter(format, image.Width);
         long bandRowBytes = format.StorageRowBytes(image.Width);
