@@ -68,6 +68,7 @@ public static class InfoCommand
             info.File.Header.LittleEndian ? "little-endian" : "big-endian",
             main.Width, main.Height, main.SamplesPerPixel, main.RowsPerStrip, main.StripOffsets.Count,
             main.StripOffsets.Count > 0 ? main.StripOffsets[0] : 0,
+            main.Describe(),
             main.Directory.GetString(TiffTag.Make), main.Directory.GetString(TiffTag.Model),
             main.Directory.GetString(TiffTag.Artist), main.Directory.GetString(TiffTag.DateTime),
             mpp, mppSource, info.Sis?.Magnification, info.Sis?.CameraName,
@@ -85,7 +86,8 @@ public static class InfoCommand
     {
         var first = structure.Directories[0];
         return new InfoReport(structure.File, structure.FileBytes, structure.Format, structure.ByteOrder, (int)first.Width, (int)first.Height,
-            first.SamplesPerPixel, first.RowsPerStrip, first.Tiled ? 0 : (int)first.Chunks, 0, null, null, null, null,
+            first.SamplesPerPixel, first.RowsPerStrip, first.Tiled ? 0 : (int)first.Chunks, 0,
+            $"{first.SamplesPerPixel}x{first.BitsPerSample}-bit, {first.Compression}, {(first.Tiled ? "tiled" : "strips")}", null, null, null, null,
             structure.MicronsPerPixel, structure.MicronsPerPixel is null ? "none" : "resolution", null, null,
             structure.Directories, structure.MicronsPerPixel, structure.Record, Convertible: false, NotConvertible: reason,
             [], 0, 0, false, string.Empty, []);
@@ -107,8 +109,9 @@ public static class InfoCommand
         var lines = new List<string>
         {
             string.Create(inv, $"File:        {r.File} ({r.FileBytes:N0} bytes, {r.Format}, {r.ByteOrder})"),
-            string.Create(inv, $"Image:       {r.Width} x {r.Height}, {r.SamplesPerPixel} samples/pixel"),
-            r.Strips > 0 ? string.Create(inv, $"Strips:      {r.Strips} of {r.RowsPerStrip} rows, first at byte {r.FirstStripOffset}") : "Strips:      none (tiled)",
+            r.Convertible
+                ? string.Create(inv, $"Image:       {r.Width} x {r.Height}, {r.SourceFormat}; converted as {r.SamplesPerPixel} samples/pixel, 8-bit")
+                : string.Create(inv, $"Image:       {r.Width} x {r.Height}, {r.SourceFormat} (IFD 0)"),
             $"Scanner:     {r.Make} {r.Model} {r.Artist}".TrimEnd(),
             $"Date:        {r.DateTime}",
             r.MicronsPerPixel is { } m ? string.Create(inv, $"Pixel size:  {m:0.######} µm ({r.PixelSizeSource})") : "Pixel size:  unknown (use --mpp)",
@@ -164,7 +167,7 @@ public static class InfoCommand
     /// <param name="NotConvertible">Why btfconvert would not convert this TIFF (then there is no planned pyramid).</param>
     public sealed record InfoReport(
         string File, long FileBytes, string Format, string ByteOrder, int Width, int Height, int SamplesPerPixel,
-        long RowsPerStrip, int Strips, long FirstStripOffset, string? Make, string? Model, string? Artist, string? DateTime,
+        long RowsPerStrip, int Strips, long FirstStripOffset, string SourceFormat, string? Make, string? Model, string? Artist, string? DateTime,
         double? MicronsPerPixel, string PixelSizeSource, double? Magnification, string? Camera,
         IReadOnlyList<TiffDirectoryReport> Directories, double? ResolutionMicronsPerPixel, IReadOnlyDictionary<string, string>? Record,
         bool Convertible, string? NotConvertible, IReadOnlyList<LevelReport> Levels, long TotalTiles,
