@@ -19,11 +19,12 @@ internal sealed class OutputLayout
     private readonly long[][] _tileByteCounts;
 
     /// <summary>
-    /// Levels of at most this many pixels are held (encoded) in memory and written together after all other tiles,
+    /// Reduced levels of at most this many pixels are held (encoded) in memory and written together after all other tiles,
     /// each level in one contiguous run: a viewer's first screens and a remote reader's range requests then find
     /// the overview in one place instead of scattered through the file as its bands filled. At the real slide size
     /// (45056×40448) that is levels 5–8 (1408×1264 down to 176×158, 44 tiles, ≈1 MB as JPEG); the worst case,
-    /// uncompressed RGB, is 4 Mpixel × 3 × 4/3 ≈ 16 MB, whatever the image's size.
+    /// uncompressed RGB, is 4 Mpixel × 3 × 4/3 ≈ 16 MB, whatever the image's size. Level 0 always streams as its
+    /// bands fill (a small image is not held back whole).
     /// </summary>
     public const long OverviewMaxPixels = 4L << 20;
 
@@ -50,7 +51,7 @@ internal sealed class OutputLayout
 
     /// <summary>Which levels of <paramref name="plan"/> are overview levels (<see cref="OverviewMaxPixels"/>).</summary>
     public static bool[] OverviewLevels(PyramidPlan plan, long overviewMaxPixels = OverviewMaxPixels) =>
-        plan.Levels.Select(l => (long)l.Width * l.Height <= overviewMaxPixels).ToArray();
+        plan.Levels.Select((l, i) => i > 0 && (long)l.Width * l.Height <= overviewMaxPixels).ToArray();
 
     /// <summary>Where tile <paramref name="tileIndex"/> of <paramref name="level"/> landed in the output.</summary>
     public void RecordTile(int level, int tileIndex, long offset, long byteCount)

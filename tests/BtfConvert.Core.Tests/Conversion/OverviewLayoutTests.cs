@@ -23,6 +23,9 @@ public sealed class OverviewLayoutTests : IDisposable
         Assert.Equal([false, false, false, false, false, true, true, true, true], overview);
         Assert.Equal(44, plan.Levels.Where((_, i) => overview[i]).Sum(l => l.TileCount));
 
+        // Level 0 always streams, however small (a 600×400 image is not held back whole).
+        Assert.Equal([false, true, true], OutputLayout.OverviewLevels(PyramidPlan.Create(600, 400, 256, 256)));
+
         // Ten times taller: the same bound on what is held (uncompressed RGB tiles, the worst case).
         foreach (int height in new[] { 40448, 404480 })
         {
