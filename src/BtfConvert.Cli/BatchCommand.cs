@@ -23,11 +23,6 @@ public static class BatchCommand
         };
         var exclude = new Option<string[]>("--exclude") { Description = "Glob of inputs to leave out (same rules); repeatable", Arity = ArgumentArity.OneOrMore };
         var suffix = new Option<string>("--suffix") { Description = "Replaces each input's extension", DefaultValueFactory = _ => BatchSettings.DefaultSuffix };
-        var jobs = new Option<int>("--jobs")
-        {
-            Description = $"Conversions at once; each takes cores/jobs encoding threads and ~{BatchSettings.MemoryPerJobBytes >> 20} MB (~400 MB with S3)",
-            DefaultValueFactory = _ => BatchSettings.DefaultJobs(Environment.ProcessorCount),
-        };
         var force = new Option<bool>("--force") { Description = "Convert again even outputs that are up to date" };
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would be converted or skipped, and why; write nothing" };
         var failFast = new Option<bool>("--fail-fast") { Description = "Stop at the first failed input (default: report it and go on)" };
@@ -43,13 +38,14 @@ public static class BatchCommand
         };
         var command = new Command("batch", "Convert every .btf below a directory or S3 prefix, skipping outputs that are up to date (safe to run from cron)")
         {
-            source, destination, include, exclude, suffix, jobs, force, dryRun, failFast, report, wait, lockDir,
+            source, destination, include, exclude, suffix, BatchScaleOptions.Jobs, BatchScaleOptions.Shard, force, dryRun, failFast, report, wait, lockDir,
             ConvertCommand.TileSize, ConvertCommand.Compression, ConvertCommand.Quality, ConvertCommand.BigTiff,
             ConvertCommand.Threads, ConvertCommand.Mpp, overwrite,
         };
 
         command.SetAction((result, ct) => CommandRunner.RunAsync(result, global, ct, async () =>
         {
+            var shard = BatchScaleOptions.ShardFrom(result, result.GetValue(dryRun));
             var settings = new BatchSettings
             {
                 Source = result.GetValue(source)!,
@@ -60,8 +56,9 @@ public static class BatchCommand
                 Options = ConvertCommand.OptionsFrom(result),
                 Force = result.GetValue(force),
                 Overwrite = result.GetValue(overwrite),
-                Jobs = result.GetValue(jobs),
+                Jobs = BatchScaleOptions.JobsFrom(result, result.GetValue(source)!, result.GetValue(destination)!),
                 FailFast = result.GetValue(failFast),
+                Shard = shard,
             };
             settings.Validate();
             bool quiet = result.GetValue(global.Quiet);
@@ -80,12 +77,12 @@ public static class BatchCommand
 
             if (result.GetValue(dryRun))
             {
-                using var planReport = BatchReportWriter.Open(result.GetValue(report));
+                using var planReport = BatchReportWriter.Open(result.GetValue(report), shard);
                 return await DryRunAsync(runner, planReport, printPlan: result.GetValue(report) != "-", ct).ConfigureAwait(false);
             }
 
-            string lockPath = BatchLock.PathFor(runner.Planner.DestinationRoot, result.GetValue(lockDir));
-            string holder = $"btfconvert batch {runner.Planner.SourceRoot} {runner.Planner.DestinationRoot}";
+            string lockPath = BatchLock.PathFor(runner.Planner.DestinationRoot, result.GetValue(lockDir), shard);
+            string holder = $"btfconvert batch {runner.Planner.SourceRoot} {runner.Planner.DestinationRoot} --shard {shard}";
             using var held = BatchLock.TryAcquire(lockPath, holder) ?? (result.GetValue(wait) ? await WaitForLockAsync(lockPath, holder, ct).ConfigureAwait(false) : null);
             if (held is null)
             {
@@ -95,12 +92,12 @@ public static class BatchCommand
             }
 
             // Opened under the lock: a run that finds the lock taken must not truncate the running one's report.
-            using var reportWriter = BatchReportWriter.Open(result.GetValue(report));
+            using var reportWriter = BatchReportWriter.Open(result.GetValue(report), shard);
             progress.Report = reportWriter;
 
             var plan = await runner.PlanAsync(ct).ConfigureAwait(false);
-            Log.Information("Batch {Source} to {Destination}: {Inputs} inputs, {Convert} to convert, {Skip} up to date, {Fail} failing; {Jobs} jobs x {Threads} threads",
-                runner.Planner.SourceRoot, runner.Planner.DestinationRoot, plan.Count, plan.Count(i => i.Action == BatchAction.Convert),
+            Log.Information("Batch {Source} to {Destination}, shard {Shard}: {Inputs} inputs, {Convert} to convert, {Skip} up to date, {Fail} failing; {Jobs} jobs x {Threads} threads",
+                runner.Planner.SourceRoot, runner.Planner.DestinationRoot, shard, plan.Count, plan.Count(i => i.Action == BatchAction.Convert),
                 plan.Count(i => i.Action == BatchAction.Skip), plan.Count(i => i.Action == BatchAction.Fail), settings.Jobs, settings.ThreadsPerJob);
             var summary = await progress.RunAsync(plan, live, () => runner.RunAsync(plan, ct)).ConfigureAwait(false);
             if (live)
@@ -130,20 +127,26 @@ public static class BatchCommand
     private static async Task<int> DryRunAsync(BatchRunner runner, BatchReportWriter? report, bool printPlan, CancellationToken ct)
     {
         var plan = await runner.PlanAsync(ct).ConfigureAwait(false);
+        var shard = runner.Planner.Shard;
         foreach (var item in plan)
         {
             report?.WritePlan(item);
-            if (printPlan)
+            if (printPlan && !shard.IsAll)
             {
                 string action = item.Action switch { BatchAction.Convert => "convert", BatchAction.Skip => "skip", _ => "fail" };
                 Console.Out.WriteLine($"{action,-7} {item.Source.Location} -> {item.Destination} ({item.Reason})");
             }
         }
 
+        if (printPlan && shard.IsAll)
+        {
+            BatchScaleOptions.PrintBalance(plan, shard, Console.Out);
+        }
+
         int convert = plan.Count(i => i.Action == BatchAction.Convert), fail = plan.Count(i => i.Action == BatchAction.Fail);
         report?.WriteSummary(new BatchSummary(plan.Count, 0, plan.Count - convert - fail, fail, convert, 0, 0, TimeSpan.Zero), ExitCodes.Success, dryRun: true);
-        Log.Information("Dry run: {Inputs} inputs, {Convert} would be converted, {Skip} skipped, {Fail} would fail; nothing was written",
-            plan.Count, convert, plan.Count - convert - fail, fail);
+        Log.Information("Dry run, shard {Shard}: {Inputs} inputs, {Convert} would be converted, {Skip} skipped, {Fail} would fail; nothing was written",
+            shard, plan.Count, convert, plan.Count - convert - fail, fail);
         return ExitCodes.Success;
     }
 }
