@@ -15,8 +15,8 @@ public sealed class ShardFleet(string reportDirectory, int count, params string[
     public string[] Args(int shard, params string[] extra) =>
         ["batch", .. batchArgs, "--shard", $"{shard}/{count}", "--report", Report(shard), .. extra];
 
-    /// <summary>Starts every shard at once and waits for all; returns their exit codes and output.</summary>
-    public async Task<CliRunner.Result[]> RunAllAtOnceAsync(params string[] extra)
+    /// <summary>Starts every shard at once, waits for all, and asserts that each exited 0.</summary>
+    public async Task RunAllAtOnceAsync(params string[] extra)
     {
         var started = Enumerable.Range(0, count).Select(i =>
         {
@@ -34,7 +34,16 @@ public sealed class ShardFleet(string reportDirectory, int count, params string[
             }
         }
 
-        return [.. results];
+        Assert.True(results.All(r => r.ExitCode == 0),
+            string.Join("\n", results.Select((r, i) => $"shard {i}: exit {r.ExitCode}\n{r.StdErr}")));
+    }
+
+    /// <summary>Runs the fleet again: every one of <paramref name="inputs"/> is skipped, none converted.</summary>
+    public async Task RerunConvertsNothingAsync(int inputs)
+    {
+        await RunAllAtOnceAsync();
+        Assert.Empty(Items("converted"));
+        Assert.Equal(inputs, Items("skipped").Count);
     }
 
     /// <summary>Starts one shard and SIGKILLs it right after its first output is published (a node lost mid-way).</summary>
@@ -71,6 +80,4 @@ public sealed class ShardFleet(string reportDirectory, int count, params string[
     public string[] ConvertedSources() =>
         Items("converted").Select(l => l.GetProperty("source").GetString()!).Order(StringComparer.Ordinal).ToArray();
 
-    public static string Describe(CliRunner.Result[] results) =>
-        string.Join("\n", results.Select((r, i) => $"shard {i}: exit {r.ExitCode}\n{r.StdErr}"));
 }
