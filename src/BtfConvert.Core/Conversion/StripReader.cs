@@ -10,7 +10,7 @@ namespace BtfConvert.Core.Conversion;
 /// a bounded number of reads run ahead of the consumer. Strips stored out of order are still read once each,
 /// in image order. Memory: (read-ahead + 1) × read size, whatever the image size.
 /// </summary>
-public static class StripReader
+internal static class StripReader
 {
     /// <summary>A run of whole rows that are contiguous in the file.</summary>
     public readonly record struct RowRun(int FirstRow, int RowCount, long FileOffset);
