@@ -44,7 +44,7 @@ public static class BatchScaleOptions
             return given;
         }
 
-        var chosen = JobCount.ForThisMachine(usesS3: BatchLocations.IsRemote(source) || BatchLocations.IsRemote(destination));
+        var chosen = JobCount.ForThisMachine(source, destination);
         Log.Information("{Jobs} jobs at once by default, {Reason}; --jobs to change", chosen.Jobs, chosen.Reason);
         return chosen.Jobs;
     }

@@ -25,16 +25,20 @@ public sealed record JobCount(int Jobs, string Reason)
     /// </summary>
     public const int MaxDefault = 64;
 
-    /// <summary>For this process: <see cref="Environment.ProcessorCount"/> and the GC's view of available memory (cgroup limits included).</summary>
-    public static JobCount ForThisMachine(bool usesS3) =>
-        For(Environment.ProcessorCount, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, usesS3);
+    /// <summary>
+    /// For a batch from <paramref name="source"/> to <paramref name="destination"/> in this process:
+    /// <see cref="Environment.ProcessorCount"/> and the GC's view of available memory (cgroup limits included).
+    /// </summary>
+    public static JobCount ForThisMachine(string source, string destination) =>
+        For(Environment.ProcessorCount, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
+            usesS3: BatchLocations.IsRemote(source) || BatchLocations.IsRemote(destination));
 
     /// <summary>
     /// Half the cores (each conversion then encodes on 2 threads, ~600 MB/s of JPEG, more than one S3 stream's
     /// ~240 MB/s; two conversions even on 1–2 cores so I/O overlaps encoding), but no more than 3/4 of the memory
     /// holds (the rest is page cache and other processes), and at least one.
     /// </summary>
-    public static JobCount For(int cores, long availableMemoryBytes, bool usesS3)
+    internal static JobCount For(int cores, long availableMemoryBytes, bool usesS3)
     {
         long perJob = usesS3 ? S3JobBytes : LocalJobBytes;
         int byCores = Math.Max(2, cores / 2);

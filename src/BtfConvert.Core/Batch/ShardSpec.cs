@@ -40,7 +40,7 @@ public sealed record ShardSpec
     /// <summary><c>all/N</c>: every input, each labelled with its shard (only for --dry-run's balance check).</summary>
     public bool IsAll { get; }
 
-    public bool IsSharded => Count > 1 || IsAll;
+    internal bool IsSharded => Count > 1 || IsAll;
 
     /// <summary>The shard, 0 ≤ result &lt; <paramref name="count"/>, of a path relative to SRC.</summary>
     public static int ShardOf(string relativePath, int count)
@@ -52,7 +52,7 @@ public sealed record ShardSpec
     }
 
     /// <summary>True if this worker takes the input at <paramref name="relativePath"/>.</summary>
-    public bool Contains(string relativePath) => IsAll || Count == 1 || ShardOf(relativePath, Count) == Index;
+    internal bool Contains(string relativePath) => IsAll || Count == 1 || ShardOf(relativePath, Count) == Index;
 
     /// <summary>"I/N" of the shard an input belongs to (for report lines).</summary>
     public string NameOf(string relativePath) => string.Create(CultureInfo.InvariantCulture, $"{(Count == 1 ? 0 : ShardOf(relativePath, Count))}/{Count}");

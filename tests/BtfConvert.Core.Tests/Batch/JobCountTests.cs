@@ -37,7 +37,9 @@ public sealed class JobCountTests
     [Fact]
     public void This_machine_is_sized_from_the_gc_view_of_memory()
     {
-        var chosen = JobCount.ForThisMachine(usesS3: true);
+        var chosen = JobCount.ForThisMachine("s3://scans/", "/mnt/tiles");
+        Assert.Contains("per S3 job", chosen.Reason, StringComparison.Ordinal);
+        Assert.Contains("per local job", JobCount.ForThisMachine("/mnt/scans", "/mnt/tiles").Reason, StringComparison.Ordinal);
         Assert.InRange(chosen.Jobs, 1, JobCount.MaxDefault);
         Assert.Contains($"{Environment.ProcessorCount} cores", chosen.Reason, StringComparison.Ordinal);
     }
