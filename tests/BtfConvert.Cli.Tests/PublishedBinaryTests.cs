@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using BtfConvert.Cli.Tests.Robustness;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Samples;
 
@@ -22,7 +21,7 @@ public sealed class PublishedBinaryTests : IDisposable
     public async Task The_x64_binary_converts_the_sample_with_no_environment_and_no_dotnet()
     {
         Skip.IfNot(OperatingSystem.IsLinux() && RuntimeInformation.OSArchitecture == Architecture.X64, "the linux-x64 binary runs on linux-x64");
-        string binary = Path.Combine(RepositoryPaths.Root, "dist", "btfconvert-linux-x64");
+        string binary = Path.Combine(Repository.Root, "dist", "btfconvert-linux-x64");
         if (!File.Exists(binary))
         {
             Assert.False(InCi, $"{binary} is missing: CI must run scripts/publish.sh x64 before the tests (.ci/run)");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BtfConvert.Core.IO;
 
 namespace BtfConvert.Core.Batch;
 
@@ -31,7 +32,7 @@ public sealed record JobCount(int Jobs, string Reason)
     /// </summary>
     public static JobCount ForThisMachine(string source, string destination) =>
         For(Environment.ProcessorCount, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
-            usesS3: BatchLocations.IsRemote(source) || BatchLocations.IsRemote(destination));
+            usesS3: StorageLocation.IsRemote(source) || StorageLocation.IsRemote(destination));
 
     /// <summary>
     /// Half the cores (each conversion then encodes on 2 threads, ~600 MB/s of JPEG, more than one S3 stream's

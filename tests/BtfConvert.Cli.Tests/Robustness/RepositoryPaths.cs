@@ -5,9 +5,6 @@ public static class RepositoryPaths
 {
     public static string MalformedCorpus => Find(Path.Combine("tests", "TestData", "malformed"));
 
-    /// <summary>The repository's top directory (where scripts/publish.sh writes dist/).</summary>
-    public static string Root => Path.GetDirectoryName(Find("scripts"))!;
-
     private static string Find(string relative)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

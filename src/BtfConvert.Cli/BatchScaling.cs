@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Globalization;
 using BtfConvert.Core;
 using BtfConvert.Core.Batch;
@@ -7,41 +6,28 @@ using Serilog;
 namespace BtfConvert.Cli;
 
 /// <summary>
-/// The batch options that size the work to the machine and the fleet: <c>--jobs</c> (default from cores and
-/// memory) and <c>--shard I/N|auto/N|all/N</c> (this worker's part of the inputs). docs/scale-out.md.
+/// Sizing a batch to the machine and the fleet: the default <c>--jobs</c> (from cores and memory, logged), the
+/// <c>--shard</c> this worker takes, and the per-shard balance that <c>--dry-run --shard all/N</c> prints.
+/// docs/scale-out.md.
 /// </summary>
-public static class BatchScaleOptions
+internal static class BatchScaling
 {
-    public static Option<int?> Jobs { get; } = new("--jobs")
+    /// <summary>The shard this run takes (the whole batch without --shard); <c>all/N</c> only with --dry-run.</summary>
+    public static ShardSpec ShardFrom(string? text, bool dryRun)
     {
-        Description = $"Conversions at once (default: half the cores, at least 2, as far as 3/4 of the memory holds at " +
-            $"~{JobCount.LocalJobBytes >> 20} MB per job, ~{JobCount.S3JobBytes >> 20} MB with S3; the chosen value is logged)",
-    };
-
-    public static Option<string?> Shard { get; } = new("--shard")
-    {
-        Description = "Take only shard I of N of the inputs (by a hash of the path relative to SOURCE): I/N, auto/N (I from " +
-            $"{ShardSpec.KubernetesIndexVariable}, {ShardSpec.AwsBatchIndexVariable} or {ShardSpec.SlurmTaskIdVariable}), " +
-            "or all/N with --dry-run to print inputs and bytes per shard",
-        HelpName = "I/N|auto/N|all/N",
-    };
-
-    /// <summary>The shard this run takes; <c>all/N</c> only with --dry-run.</summary>
-    public static ShardSpec ShardFrom(ParseResult result, bool dryRun)
-    {
-        var shard = result.GetValue(Shard) is { } text ? ShardSpec.Parse(text) : ShardSpec.Whole;
+        var shard = text is null ? ShardSpec.Whole : ShardSpec.Parse(text);
         return shard.IsAll && !dryRun
             ? throw new UsageException($"--shard {shard} only checks balance with --dry-run; to convert, give each worker its own I/N or auto/N")
             : shard;
     }
 
     /// <summary>The --jobs value, or the machine's default; logs which and why.</summary>
-    public static int JobsFrom(ParseResult result, string source, string destination)
+    public static int JobsFrom(int? given, string source, string destination)
     {
-        if (result.GetValue(Jobs) is { } given)
+        if (given is { } jobs)
         {
-            Log.Information("{Jobs} jobs at once (--jobs)", given);
-            return given;
+            Log.Information("{Jobs} jobs at once (--jobs)", jobs);
+            return jobs;
         }
 
         var chosen = JobCount.ForThisMachine(source, destination);
