@@ -129,9 +129,9 @@ public static class ConvertCommand
             throw new OutputExistsException($"{output}: output exists (use --overwrite to replace it)");
         }
 
-        var sourceInfo = await storage.GetInfoAsync(input, ct).ConfigureAwait(false)
-            ?? throw new FileNotFoundException($"{input}: no such file or object", input);
+        // One look at the source: the size and ETag the reads are pinned to are the ones recorded with the output.
         await using var source = await storage.OpenReadAsync(input, ct).ConfigureAwait(false);
+        var sourceInfo = new StorageObjectInfo(input, source.Length, source.ETag, null, new Dictionary<string, string>());
         var info = await SourceInspector.InspectAsync(source, ct).ConfigureAwait(false);
         foreach (var warning in info.Warnings)
         {
@@ -159,9 +159,10 @@ public static class ConvertCommand
         {
             // Producer stages run on one thread, encode is summed over the workers; see StageTimings.
             Log.Debug(
-                "Stage times (s): read wait {Read:0.00}, row copy {Copy:0.00}, downsample {Downsample:0.00}, tile cut {Cut:0.00}, submit wait {SubmitWait:0.00} | encode {Encode:0.00} (all workers) | write {Write:0.00} | commit (head, fsync, rename) {Commit:0.00} | wall {Wall:0.00}",
+                "Stage times (s): read wait {Read:0.00}, row copy {Copy:0.00}, downsample {Downsample:0.00}, tile cut {Cut:0.00}, submit wait {SubmitWait:0.00} | encode {Encode:0.00} (all workers) | write {Write:0.00} | commit (head, fsync, rename) {Commit:0.00} | wall {Wall:0.00} | read-ahead peak {Reads} reads, {ReadMiB:0.0} MiB",
                 t.Read.TotalSeconds, t.RowCopy.TotalSeconds, t.Downsample.TotalSeconds, t.TileCut.TotalSeconds,
-                t.SubmitWait.TotalSeconds, t.Encode.TotalSeconds, t.Write.TotalSeconds, t.Commit.TotalSeconds, seconds);
+                t.SubmitWait.TotalSeconds, t.Encode.TotalSeconds, t.Write.TotalSeconds, t.Commit.TotalSeconds, seconds,
+                t.PeakReadsAhead, t.PeakReadAheadBytes / 1048576.0);
         }
     }
 }

@@ -145,10 +145,9 @@ public sealed class BatchRunner
     {
         _observer.Started(item);
         string input = item.Source.Location;
-        // A fresh look at the source: the record must carry the ETag of the bytes actually converted.
-        var sourceInfo = await _storage.GetInfoAsync(input, cancellationToken).ConfigureAwait(false)
-            ?? throw new FileNotFoundException($"{input}: no such file or object (deleted since it was listed)", input);
+        // A fresh look at the source: the record carries the ETag the reads are pinned to (one HEAD on S3).
         await using var source = await _storage.OpenReadAsync(input, cancellationToken).ConfigureAwait(false);
+        var sourceInfo = new StorageObjectInfo(input, source.Length, source.ETag, null, new Dictionary<string, string>());
         var info = await SourceInspector.InspectAsync(source, cancellationToken).ConfigureAwait(false);
         foreach (var warning in info.Warnings)
         {

@@ -99,7 +99,7 @@ public static class TiffConverter
             try
             {
                 int readSize = options.ReadSize > 0 ? options.ReadSize : input.PreferredReadSize;
-                StripReader.ReadRows(input, image, readSize, input.PreferredConcurrency,
+                StripReader.ReadRows(input, image, readSize,
                     row => pyramid.Top.PushRow(row),
                     (rows, bytes) => progress?.Report(new ConversionProgress(rows, image.Height, bytes, output.Position)),
                     pipeline.Token,
