@@ -29,10 +29,15 @@ internal sealed class ReadAheadWindow
     private long _epochStart;
 
     public ReadAheadWindow(int initial, int max)
+        : this(initial, max, Stopwatch.GetTimestamp())
+    {
+    }
+
+    internal ReadAheadWindow(int initial, int max, long startTimestamp)
     {
         _max = Math.Max(1, max);
         Size = Math.Clamp(initial, 1, _max);
-        _epochStart = Stopwatch.GetTimestamp();
+        _epochStart = startTimestamp;
     }
 
     /// <summary>Reads to keep in flight or waiting for the converter now.</summary>

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# S3->local through a WAN-like link against local->local on the same input: throughput, connections used, CPU per GB.
+#   bench/s3-latency.sh [WIDTH] [HEIGHT] [SETTINGS...]     SETTINGS: LATENCY_MS/MB_PER_S_PER_CONNECTION
+#   default: 45056 2400 (324 MB at the real slide's width) 30/5 30/20 100/20
+# The link is bench/BtfConvert.ShapingProxy (the tests' TcpFaultProxy as a tool) in front of a local s3rver: it
+# holds every response LATENCY_MS before its first byte and sends at most MB_PER_S per connection, like object
+# storage (AWS S3: ~20-50 ms to first byte, 50-90 MB/s per connection). CPU is btfconvert's own user+sys
+# (/usr/bin/time); s3rver and the proxy run in other processes. The model link limit is K*R/(L + R/C) for the
+# K reads btfconvert kept in flight (its --verbose "read-ahead peak"), R = 4 MiB ranges, latency L, rate C.
+# Needs scripts/setup.sh (Release build, /usr/bin/time, tests/s3rver/node_modules, curl).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+W=${1:-45056}; H=${2:-2400}; shift $(( $# < 2 ? $# : 2 ))
+SETTINGS=("${@:-30/5 30/20 100/20}"); read -r -a SETTINGS <<< "${SETTINGS[*]}"
+OUT=${BENCH_DIR:-bench/out}
+mkdir -p "$OUT"
+IN="$OUT/sample-${W}x${H}.btf"
+[ -f "$IN" ] || dotnet samples/BtfConvert.Samples/bin/Release/net10.0/btf-sample.dll "$IN" --width "$W" --height "$H" --seed 7 >/dev/null
+CLI=src/BtfConvert.Cli/bin/Release/net10.0/btfconvert.dll
+dotnet build bench/BtfConvert.ShapingProxy -c Release -v q -nologo >/dev/null
+PROXY=bench/BtfConvert.ShapingProxy/bin/Release/net10.0/shaping-proxy.dll
+BYTES=$(stat -c %s "$IN")
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+DATA=$(mktemp -d "${TMPDIR:-/tmp}/btfconvert-bench-s3rver.XXXXXX")
+BUCKET=bench
+(cd tests/s3rver && NODE_OPTIONS=--openssl-legacy-provider exec node node_modules/s3rver/bin/s3rver.js \
+  -d "$DATA" -a 127.0.0.1 -p "$PORT" --silent --configure-bucket "$BUCKET") &
+SERVER=$!
+PROXY_PID=
+cleanup() {
+  [ -n "$PROXY_PID" ] && { kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; }
+  kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$DATA"
+}
+trap cleanup EXIT
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_EC2_METADATA_DISABLED=true
+KEY=$(basename "$IN")
+curl -sf -T "$IN" "http://127.0.0.1:$PORT/$BUCKET/$KEY" >/dev/null
+
+run() { # label, extra args...: prints "wall user sys rss_kb reads"
+  /usr/bin/time -f "%e %U %S %M" -o "$OUT/time.txt" dotnet "$CLI" "$@" --overwrite --verbose >"$OUT/log.txt" 2>&1 \
+    || { cat "$OUT/log.txt"; exit 1; }
+  reads=$(grep -o 'read-ahead peak [0-9]*' "$OUT/log.txt" | awk '{print $3}')
+  echo "$(cat "$OUT/time.txt") ${reads:-?}"
+}
+cpu_per_gb() { awk -v u="$1" -v s="$2" -v b="$BYTES" 'BEGIN { printf "%.2f", (u + s) / (b / 1e9) }'; }
+
+printf "input %sx%s (%s bytes) on %s cores, %s; btfconvert CPU only; ranges 4 MiB\n" "$W" "$H" "$BYTES" "$(nproc)" "$(date -u +%FT%H:%MZ)"
+printf "%-22s %7s %8s %11s %10s %8s %9s %11s %s\n" run wall_s MB/s connections CPU-s/GB xlocal peak_MB model_MB/s output
+read -r lw lu ls lrss lreads < <(run "$IN" "$OUT/local.tiff")
+lcpu=$(cpu_per_gb "$lu" "$ls")
+printf "%-22s %7s %8.0f %11s %10s %8s %9d %11s %s\n" local-to-local "$lw" "$(awk -v b="$BYTES" -v w="$lw" 'BEGIN{print b/1e6/w}')" \
+  "-" "$lcpu" 1.00 $((lrss / 1024)) "-" "reference"
+for setting in "${SETTINGS[@]}"; do
+  latency=${setting%/*}; rate=${setting#*/}
+  coproc PROXYPROC { exec dotnet "$PROXY" "$PORT" "$latency" "$rate" "$OUT/proxy-stats.txt"; }
+  PROXY_PID=$PROXYPROC_PID
+  read -r proxy_port <&"${PROXYPROC[0]}"
+  read -r w u s rss reads < <(run "s3://$BUCKET/$KEY" "$OUT/s3.tiff" --endpoint-url "http://127.0.0.1:$proxy_port" --path-style)
+  kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true; PROXY_PID=
+  read -r _ accepted _ peak < "$OUT/proxy-stats.txt"
+  cpu=$(cpu_per_gb "$u" "$s")
+  cmp -s "$OUT/local.tiff" "$OUT/s3.tiff" && same="identical" || same="DIFFERENT"
+  model=$(awk -v k="$reads" -v l="$latency" -v c="$rate" 'BEGIN { r = 4.194304; printf "%.0f", k * r / (l / 1000 + r / c) }')
+  printf "%-22s %7s %8.0f %11s %10s %8.2f %9d %11s %s\n" "s3 ${latency}ms ${rate}MB/s/conn" "$w" \
+    "$(awk -v b="$BYTES" -v w="$w" 'BEGIN{print b/1e6/w}')" "$reads ($peak open, $accepted)" "$cpu" \
+    "$(awk -v a="$cpu" -v b="$lcpu" 'BEGIN{print a/b}')" $((rss / 1024)) "$model" "$same"
+  [ "$same" = identical ]
+done
+rm -f "$OUT/s3.tiff"
