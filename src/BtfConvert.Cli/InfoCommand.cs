@@ -43,7 +43,7 @@ public static class InfoCommand
         var format = new TileFormat(options.TileSize, options.TileSize, main.SamplesPerPixel);
         var (mpp, mppSource) = TiffConverter.ResolvePixelSize(info, options);
         var encoder = TileEncoderFactories.Create(options.Compression, format, options.Quality, options.JpegEncoder);
-        var (layout, _) = TiffConverter.PlanLayout(info, plan, encoder, options.BigTiff, mpp, description: string.Empty);
+        bool bigTiff = TiffConverter.UsesBigTiff(info, plan, encoder, options.BigTiff, mpp);
         var dirs = info.File.Directories.Select((d, i) => new DirectoryReport(
             i, d.Offset, d.Width, d.Height, d.Fields.Count,
             d.GetUInt64(TiffTag.Compression) ?? 1, d.GetUInt64(TiffTag.Photometric),
@@ -63,7 +63,7 @@ public static class InfoCommand
             plan.Levels.Select((l, i) => new LevelReport(i, l.Width, l.Height, l.TilesAcross, l.TilesDown)).ToList(),
             plan.TotalTiles,
             EstimateOutputBytes(raw, options.Compression, options.Quality),
-            layout.BigTiff,
+            bigTiff,
             encoder.Name,
             info.Warnings);
     }

@@ -4,7 +4,7 @@ namespace BtfConvert.Core.Batch;
 /// Pure string work on batch roots: local directories or object-store prefixes (anything with "://").
 /// Relative paths always use '/' so the same glob and the same output key work for both.
 /// </summary>
-public static class BatchLocations
+internal static class BatchLocations
 {
     public static bool IsRemote(string location) => location.Contains("://", StringComparison.Ordinal);
 

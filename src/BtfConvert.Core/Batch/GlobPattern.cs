@@ -18,7 +18,7 @@ namespace BtfConvert.Core.Batch;
 /// directories and anchors every pattern at the root, while we match S3 keys and want name-only patterns to
 /// apply at any depth (gitignore style). Compiled with a non-backtracking regex, so no pattern can blow up.
 /// </summary>
-public sealed class GlobPattern
+internal sealed class GlobPattern
 {
     private readonly Regex _regex;
 

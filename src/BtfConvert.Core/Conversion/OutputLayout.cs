@@ -10,22 +10,31 @@ namespace BtfConvert.Core.Conversion;
 /// The directories of the output: one tiled IFD per level (largest first, NewSubfileType=1 on reduced levels), then
 /// the associated images as small stripped IFDs marked reduced-resolution with a description saying what they are
 /// (OpenSlide's generic-tiff reader only takes tiled directories as levels, and vips/tifffile see that their sizes
-/// do not continue the halving). The tile offset and count arrays are filled while tiles are written.
+/// do not continue the halving). Each tile's offset and byte count are recorded with <see cref="RecordTile"/> while
+/// the tiles are written; the head serializes them at the end.
 /// </summary>
-public sealed class OutputLayout
+internal sealed class OutputLayout
 {
+    private readonly long[][] _tileOffsets;
+    private readonly long[][] _tileByteCounts;
+
     private OutputLayout(TiffHeadWriter head, long[][] offsets, long[][] counts, bool bigTiff)
     {
         Head = head;
-        TileOffsets = offsets;
-        TileByteCounts = counts;
+        _tileOffsets = offsets;
+        _tileByteCounts = counts;
         BigTiff = bigTiff;
     }
 
     public TiffHeadWriter Head { get; }
-    public long[][] TileOffsets { get; }
-    public long[][] TileByteCounts { get; }
     public bool BigTiff { get; }
+
+    /// <summary>Where tile <paramref name="tileIndex"/> of <paramref name="level"/> landed in the output.</summary>
+    public void RecordTile(int level, int tileIndex, long offset, long byteCount)
+    {
+        _tileByteCounts[level][tileIndex] = byteCount;
+        _tileOffsets[level][tileIndex] = offset;
+    }
 
     public static OutputLayout Create(
         SourceInfo source, PyramidPlan plan, ITileEncoderFactory encoder, bool bigTiff, double? micronsPerPixel, string description)
@@ -36,43 +45,13 @@ public sealed class OutputLayout
         var chain = new List<IfdSpec>();
         for (int i = 0; i < plan.Levels.Count; i++)
         {
-            var level = plan.Levels[i];
-            offsets[i] = new long[level.TileCount];
-            counts[i] = new long[level.TileCount];
-            var ifd = new IfdSpec()
-                .Set(TiffTag.NewSubfileType, TiffValue.Long(i == 0 ? 0 : TiffConstants.SubfileReducedImage))
-                .Set(TiffTag.ImageWidth, TiffValue.Long((uint)level.Width))
-                .Set(TiffTag.ImageLength, TiffValue.Long((uint)level.Height))
-                .Set(TiffTag.TileWidth, TiffValue.Long((uint)plan.TileWidth))
-                .Set(TiffTag.TileLength, TiffValue.Long((uint)plan.TileHeight))
-                .Set(TiffTag.TileOffsets, TiffValue.Offsets(offsets[i]))
-                .Set(TiffTag.TileByteCounts, TiffValue.ByteCounts(counts[i]));
-            SetPixelFormat(ifd, encoder.Format.SamplesPerPixel, encoder.CompressionTag, encoder.Photometric);
-            if (encoder.Predictor is { } predictor)
-            {
-                ifd.Set(TiffTag.Predictor, TiffValue.Short(predictor));
-            }
-
-            if (encoder.YCbCrSubsampling is { } sub)
-            {
-                ifd.Set(TiffTag.YCbCrSubSampling, TiffValue.Short(sub.Horizontal, sub.Vertical));
-                ifd.Set(TiffTag.ReferenceBlackWhite, TiffValue.Rational((0, 1), (255, 1), (128, 1), (255, 1), (128, 1), (255, 1)));
-            }
-
-            if (encoder.JpegTables is { } tables)
-            {
-                ifd.Set(TiffTag.JpegTables, TiffValue.Raw(TiffFieldType.Undefined, tables.Length, tables));
-            }
-
+            offsets[i] = new long[plan.Levels[i].TileCount];
+            counts[i] = new long[plan.Levels[i].TileCount];
+            var ifd = LevelIfd(plan, i, encoder, offsets[i], counts[i]);
             CopyProvenance(ifd, main);
             if (micronsPerPixel is { } mpp)
             {
-                // Pixels per centimetre, scaled for the level (level-0 width / level width is not exactly 2^i).
-                double perCm = 1e4 / mpp * level.Width / plan.Levels[0].Width;
-                var res = ToRational(perCm);
-                ifd.Set(TiffTag.XResolution, TiffValue.Rational(res))
-                    .Set(TiffTag.YResolution, TiffValue.Rational(ToRational(1e4 / mpp * level.Height / plan.Levels[0].Height)))
-                    .Set(TiffTag.ResolutionUnit, TiffValue.Short(TiffConstants.ResolutionUnitCentimeter));
+                SetResolution(ifd, mpp, plan.Levels[i], plan.Levels[0]);
             }
 
             if (i == 0)
@@ -87,25 +66,69 @@ public sealed class OutputLayout
             chain.Add(ifd);
         }
 
-        var blobs = new List<byte[]>();
         foreach (var image in source.AssociatedImages)
         {
-            var ifd = new IfdSpec()
-                .Set(TiffTag.NewSubfileType, TiffValue.Long(TiffConstants.SubfileReducedImage))
-                .Set(TiffTag.ImageWidth, TiffValue.Long((uint)image.Width))
-                .Set(TiffTag.ImageLength, TiffValue.Long((uint)image.Height))
-                .Set(TiffTag.RowsPerStrip, TiffValue.Long((uint)image.Height))
-                .Set(TiffTag.StripOffsets, TiffValue.PointerTo(image.Pixels, isIfd: false))
-                .Set(TiffTag.StripByteCounts, TiffValue.Long((uint)image.Pixels.Length))
-                .Set(TiffTag.ImageDescription, TiffValue.Ascii(image.Description));
-            SetPixelFormat(ifd, image.SamplesPerPixel, TiffConstants.CompressionNone,
-                image.SamplesPerPixel == 1 ? TiffConstants.PhotometricMinIsBlack : TiffConstants.PhotometricRgb);
+            var ifd = AssociatedImageIfd(image);
             CopyProvenance(ifd, main);
             chain.Add(ifd);
-            blobs.Add(image.Pixels);
         }
 
+        var blobs = source.AssociatedImages.Select(image => image.Pixels).ToList();
         return new OutputLayout(new TiffHeadWriter(bigTiff, chain, blobs), offsets, counts, bigTiff);
+    }
+
+    private static IfdSpec LevelIfd(PyramidPlan plan, int index, ITileEncoderFactory encoder, long[] offsets, long[] counts)
+    {
+        var level = plan.Levels[index];
+        var ifd = new IfdSpec()
+            .Set(TiffTag.NewSubfileType, TiffValue.Long(index == 0 ? 0 : TiffConstants.SubfileReducedImage))
+            .Set(TiffTag.ImageWidth, TiffValue.Long((uint)level.Width))
+            .Set(TiffTag.ImageLength, TiffValue.Long((uint)level.Height))
+            .Set(TiffTag.TileWidth, TiffValue.Long((uint)plan.TileWidth))
+            .Set(TiffTag.TileLength, TiffValue.Long((uint)plan.TileHeight))
+            .Set(TiffTag.TileOffsets, TiffValue.Offsets(offsets))
+            .Set(TiffTag.TileByteCounts, TiffValue.ByteCounts(counts));
+        SetPixelFormat(ifd, encoder.Format.SamplesPerPixel, encoder.CompressionTag, encoder.Photometric);
+        if (encoder.Predictor is { } predictor)
+        {
+            ifd.Set(TiffTag.Predictor, TiffValue.Short(predictor));
+        }
+
+        if (encoder.YCbCrSubsampling is { } sub)
+        {
+            ifd.Set(TiffTag.YCbCrSubSampling, TiffValue.Short(sub.Horizontal, sub.Vertical));
+            ifd.Set(TiffTag.ReferenceBlackWhite, TiffValue.Rational((0, 1), (255, 1), (128, 1), (255, 1), (128, 1), (255, 1)));
+        }
+
+        if (encoder.JpegTables is { } tables)
+        {
+            ifd.Set(TiffTag.JpegTables, TiffValue.Raw(TiffFieldType.Undefined, tables.Length, tables));
+        }
+
+        return ifd;
+    }
+
+    private static void SetResolution(IfdSpec ifd, double mpp, LevelSize level, LevelSize level0)
+    {
+        // Pixels per centimetre, scaled for the level (level-0 width / level width is not exactly 2^i).
+        ifd.Set(TiffTag.XResolution, TiffValue.Rational(ToRational(1e4 / mpp * level.Width / level0.Width)))
+            .Set(TiffTag.YResolution, TiffValue.Rational(ToRational(1e4 / mpp * level.Height / level0.Height)))
+            .Set(TiffTag.ResolutionUnit, TiffValue.Short(TiffConstants.ResolutionUnitCentimeter));
+    }
+
+    private static IfdSpec AssociatedImageIfd(AssociatedImage image)
+    {
+        var ifd = new IfdSpec()
+            .Set(TiffTag.NewSubfileType, TiffValue.Long(TiffConstants.SubfileReducedImage))
+            .Set(TiffTag.ImageWidth, TiffValue.Long((uint)image.Width))
+            .Set(TiffTag.ImageLength, TiffValue.Long((uint)image.Height))
+            .Set(TiffTag.RowsPerStrip, TiffValue.Long((uint)image.Height))
+            .Set(TiffTag.StripOffsets, TiffValue.PointerTo(image.Pixels, isIfd: false))
+            .Set(TiffTag.StripByteCounts, TiffValue.Long((uint)image.Pixels.Length))
+            .Set(TiffTag.ImageDescription, TiffValue.Ascii(image.Description));
+        SetPixelFormat(ifd, image.SamplesPerPixel, TiffConstants.CompressionNone,
+            image.SamplesPerPixel == 1 ? TiffConstants.PhotometricMinIsBlack : TiffConstants.PhotometricRgb);
+        return ifd;
     }
 
     private static void SetPixelFormat(IfdSpec ifd, int spp, ushort compression, ushort photometric)

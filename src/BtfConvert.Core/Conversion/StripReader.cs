@@ -13,7 +13,7 @@ namespace BtfConvert.Core.Conversion;
 /// never past <see cref="MaxReadAheadBytes"/>. Strips stored out of order are still read once each, in image order.
 /// Memory: at most read-ahead × read size (≤ 128 MiB), whatever the image size.
 /// </summary>
-public static class StripReader
+internal static class StripReader
 {
     /// <summary>
     /// Most bytes of read buffers one conversion holds (reads in flight plus reads waiting for the converter),

@@ -157,7 +157,7 @@ public static class TiffConverter
     /// pixel for grayscale, more than the raw tile) plus the classic head, associated images included. A wrong
     /// guess here would only surface after the whole conversion, as an output classic TIFF cannot address.
     /// </summary>
-    public static (OutputLayout Layout, long WorstCaseBytes) PlanLayout(
+    internal static (OutputLayout Layout, long WorstCaseBytes) PlanLayout(
         SourceInfo source, PyramidPlan plan, ITileEncoderFactory encoder, BigTiffMode mode, double? mpp, string description)
     {
         var classic = OutputLayout.Create(source, plan, encoder, bigTiff: false, mpp, description);
@@ -173,8 +173,12 @@ public static class TiffConverter
             : (classic, worstCase);
     }
 
+    /// <summary>Whether the output will be BigTIFF (what <c>info</c> reports): the choice <see cref="PlanLayout"/> makes.</summary>
+    public static bool UsesBigTiff(SourceInfo source, PyramidPlan plan, ITileEncoderFactory encoder, BigTiffMode mode, double? mpp) =>
+        PlanLayout(source, plan, encoder, mode, mpp, description: string.Empty).Layout.BigTiff;
+
     /// <summary>An upper bound of the output size (BigTIFF choice, S3 part sizes): every tile at its worst case, plus the head.</summary>
-    public static long EstimateWorstCaseBytes(PyramidPlan plan, ITileEncoderFactory encoder, long headLength)
+    internal static long EstimateWorstCaseBytes(PyramidPlan plan, ITileEncoderFactory encoder, long headLength)
     {
         using var probe = encoder.Create();
         return headLength + (plan.TotalTiles * (long)probe.MaxEncodedLength);

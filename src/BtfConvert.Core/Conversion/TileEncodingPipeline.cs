@@ -1,7 +1,5 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Threading.Channels;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
 using BtfConvert.Core.Pyramid;
@@ -9,55 +7,35 @@ using BtfConvert.Core.Pyramid;
 namespace BtfConvert.Core.Conversion;
 
 /// <summary>
-/// Encodes tiles on N worker threads and appends them to the sink strictly in submission order, so offsets — and
-/// the whole output — depend only on the input and options, never on thread timing. At most
-/// <see cref="MaxQueued"/> raw tiles wait for an encoder and at most <see cref="MaxInFlight"/> tiles are between
-/// submission and write; a full pipeline blocks the submitter, which pauses reading (back-pressure instead of growing
-/// memory). Encoded tiles are copied out of the worker's worst-case-sized scratch buffer into a right-sized pooled one
-/// (~10 KB instead of tjBufSize's ~200 KB), so a deep write queue costs little memory and smooths out a writer or
-/// a tile that is momentarily slow while both cores keep encoding.
+/// Encodes tiles on N worker threads (<see cref="TileEncoderWorkers"/>) and appends them to the sink strictly in
+/// submission order (<see cref="OrderedTileWriter"/>), so offsets — and the whole output — depend only on the input
+/// and options, never on thread timing. At most <see cref="MaxQueued"/> raw tiles wait for an encoder and at most
+/// <see cref="MaxInFlight"/> tiles are between submission and write; a full pipeline blocks the submitter, which
+/// pauses reading (back-pressure instead of growing memory). The 256 encoded tiles the write queue may hold beyond
+/// the raw ones are cheap (right-sized, ~10 KB each) and smooth out a writer or a tile that is momentarily slow
+/// while both cores keep encoding. The first failure of any stage stops them all.
 /// </summary>
-public sealed class TileEncodingPipeline : ITileSink
+internal sealed class TileEncodingPipeline : ITileSink
 {
-    private const int DuplicateCandidateMaxLength = 4096;
-    private const int MaxDuplicateCandidates = 256;
-
-    private readonly ITileEncoderFactory _factory;
     private readonly IByteSink _sink;
-    private readonly OutputLayout _layout;
-    private readonly bool _deduplicate;
     private readonly CancellationTokenSource _failure;
     private readonly StageTimings? _timings;
-    private readonly BlockingCollection<TileJob> _work;
-    private readonly Channel<TileJob> _ordered = Channel.CreateUnbounded<TileJob>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly SemaphoreSlim _inFlight;
-    private readonly Thread[] _workers;
-    private readonly Task _writer;
-    private readonly Dictionary<int, List<(byte[] Bytes, long Offset)>> _seen = [];
-    private int _seenCount;
+    private readonly TileEncoderWorkers _encoders;
+    private readonly OrderedTileWriter _writer;
     private Exception? _error;
 
     public TileEncodingPipeline(ITileEncoderFactory factory, int threads, IByteSink sink, OutputLayout layout,
         bool deduplicate, CancellationToken cancellationToken, StageTimings? timings = null)
     {
         _timings = timings;
-        _factory = factory;
         _sink = sink;
-        _layout = layout;
-        _deduplicate = deduplicate;
         _failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         MaxQueued = Math.Max(16, threads * 16);
         MaxInFlight = MaxQueued + 256;
         _inFlight = new SemaphoreSlim(MaxInFlight, MaxInFlight);
-        _work = new BlockingCollection<TileJob>(MaxQueued);
-        _workers = new Thread[threads];
-        for (int i = 0; i < threads; i++)
-        {
-            _workers[i] = new Thread(EncodeLoop) { IsBackground = true, Name = $"tile-encoder-{i}" };
-            _workers[i].Start();
-        }
-
-        _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
+        _encoders = new TileEncoderWorkers(factory, threads, MaxQueued, Fail, _failure.Token, timings);
+        _writer = new OrderedTileWriter(sink, layout, deduplicate, () => _inFlight.Release(), Fail, _failure.Token, timings);
     }
 
     /// <summary>Most raw tiles waiting for an encoder (each holds a tile of pixels).</summary>
@@ -72,8 +50,8 @@ public sealed class TileEncodingPipeline : ITileSink
     /// <summary>The first failure of an encoding or writing stage, if any.</summary>
     public Exception? Error => _error;
 
-    public long TilesWritten { get; private set; }
-    public long DuplicateTiles { get; private set; }
+    public long TilesWritten => _writer.TilesWritten;
+    public long DuplicateTiles => _writer.DuplicateTiles;
 
     public void Submit(int level, int tileIndex, byte[] pixels)
     {
@@ -89,16 +67,16 @@ public sealed class TileEncodingPipeline : ITileSink
         }
 
         var job = new TileJob(level, tileIndex, pixels);
-        _ordered.Writer.TryWrite(job);
-        _work.Add(job, _failure.Token);
+        _writer.Enqueue(job);
+        _encoders.Add(job);
         _timings?.AddSubmitWait(Stopwatch.GetTimestamp() - start);
     }
 
     /// <summary>Waits until every submitted tile is written; rethrows the first failure of any stage.</summary>
     public async Task CompleteAsync()
     {
-        _work.CompleteAdding();
-        _ordered.Writer.TryComplete();
+        _encoders.CompleteAdding();
+        _writer.Complete();
         await WhenStoppedAsync().ConfigureAwait(false);
         if (_error is not null)
         {
@@ -113,8 +91,8 @@ public sealed class TileEncodingPipeline : ITileSink
     public async Task AbandonAsync()
     {
         _failure.Cancel();
-        _work.CompleteAdding();
-        _ordered.Writer.TryComplete();
+        _encoders.CompleteAdding();
+        _writer.Complete();
         await WhenStoppedAsync().ConfigureAwait(false);
     }
 
@@ -122,20 +100,14 @@ public sealed class TileEncodingPipeline : ITileSink
     {
         try
         {
-            await _writer.ConfigureAwait(false);
+            await _writer.Completion.ConfigureAwait(false);
         }
         catch (Exception)
         {
-            // recorded in _error by the writer loop
+            // recorded in _error by the writer
         }
 
-        await Task.Run(() =>
-        {
-            foreach (var w in _workers)
-            {
-                w.Join();
-            }
-        }).ConfigureAwait(false);
+        await _encoders.JoinAsync().ConfigureAwait(false);
     }
 
     private void Fail(Exception e)
@@ -153,126 +125,5 @@ public sealed class TileEncodingPipeline : ITileSink
         }
 
         _failure.Cancel();
-    }
-
-    private void EncodeLoop()
-    {
-        try
-        {
-            using var encoder = _factory.Create();
-            byte[] scratch = new byte[encoder.MaxEncodedLength];
-            foreach (var job in _work.GetConsumingEnumerable(_failure.Token))
-            {
-                try
-                {
-                    long start = Stopwatch.GetTimestamp();
-                    int length = encoder.Encode(job.Pixels.AsSpan(0, _factory.Format.ByteCount), scratch);
-                    byte[] output = ArrayPool<byte>.Shared.Rent(length);
-                    scratch.AsSpan(0, length).CopyTo(output);
-                    _timings?.AddEncode(Stopwatch.GetTimestamp() - start);
-                    job.Complete(output, length);
-                }
-                catch (Exception e)
-                {
-                    job.Fail(e);
-                    Fail(e);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(job.Pixels);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (Exception e)
-        {
-            Fail(e);
-        }
-    }
-
-    private async Task WriteLoopAsync()
-    {
-        try
-        {
-            await foreach (var job in _ordered.Reader.ReadAllAsync(_failure.Token).ConfigureAwait(false))
-            {
-                var (encoded, length) = await job.Result.Task.WaitAsync(_failure.Token).ConfigureAwait(false);
-                try
-                {
-                    await WriteTileAsync(job, encoded, length).ConfigureAwait(false);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(encoded);
-                }
-
-                _inFlight.Release();
-            }
-        }
-        catch (Exception e)
-        {
-            Fail(e);
-            throw;
-        }
-    }
-
-    private async ValueTask WriteTileAsync(TileJob job, byte[] encoded, int length)
-    {
-        TilesWritten++;
-        _layout.TileByteCounts[job.Level][job.TileIndex] = length;
-        if (_deduplicate && length <= DuplicateCandidateMaxLength)
-        {
-            // Blank background tiles encode to identical bytes; point every copy at the first one.
-            int hash = HashOf(encoded.AsSpan(0, length));
-            if (_seen.TryGetValue(hash, out var candidates))
-            {
-                foreach (var (bytes, offset) in candidates)
-                {
-                    if (bytes.AsSpan().SequenceEqual(encoded.AsSpan(0, length)))
-                    {
-                        _layout.TileOffsets[job.Level][job.TileIndex] = offset;
-                        DuplicateTiles++;
-                        return;
-                    }
-                }
-            }
-
-            if (_seenCount < MaxDuplicateCandidates)
-            {
-                if (candidates is null)
-                {
-                    _seen[hash] = candidates = [];
-                }
-
-                candidates.Add((encoded.AsSpan(0, length).ToArray(), _sink.Position));
-                _seenCount++;
-            }
-        }
-
-        _layout.TileOffsets[job.Level][job.TileIndex] = _sink.Position;
-        long start = Stopwatch.GetTimestamp();
-        await _sink.AppendAsync(encoded.AsMemory(0, length), _failure.Token).ConfigureAwait(false);
-        _timings?.AddWrite(Stopwatch.GetTimestamp() - start);
-    }
-
-    private static int HashOf(ReadOnlySpan<byte> bytes)
-    {
-        var h = default(HashCode);
-        h.AddBytes(bytes);
-        return h.ToHashCode();
-    }
-
-    private sealed class TileJob(int level, int tileIndex, byte[] pixels)
-    {
-        public int Level { get; } = level;
-        public int TileIndex { get; } = tileIndex;
-        public byte[] Pixels { get; } = pixels;
-        public TaskCompletionSource<(byte[] Encoded, int Length)> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void Complete(byte[] encoded, int length) => Result.TrySetResult((encoded, length));
-
-        public void Fail(Exception e) => Result.TrySetException(e);
     }
 }

@@ -4,7 +4,7 @@ using BtfConvert.Core.Tiff;
 namespace BtfConvert.Core.Encoding;
 
 /// <summary>Compression=8 (Adobe deflate, a zlib stream) with Predictor=2, as libvips and GDAL write it.</summary>
-public sealed class DeflateTileEncoder(TileFormat format, int level) : ITileEncoder
+internal sealed class DeflateTileEncoder(TileFormat format, int level) : ITileEncoder
 {
     private readonly byte[] _predicted = new byte[format.ByteCount];
     private readonly MemoryStream _output = new(format.ByteCount + 1024);

@@ -1,7 +1,7 @@
 namespace BtfConvert.Core.Encoding;
 
 /// <summary>TIFF Predictor=2 for 8-bit samples: each sample minus the same sample of the pixel to its left.</summary>
-public static class HorizontalPredictor
+internal static class HorizontalPredictor
 {
     public static void Apply(ReadOnlySpan<byte> source, Span<byte> destination, TileFormat format)
     {

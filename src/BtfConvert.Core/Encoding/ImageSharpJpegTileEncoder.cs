@@ -9,7 +9,7 @@ namespace BtfConvert.Core.Encoding;
 /// Used when libjpeg-turbo is not installed (or BTFCONVERT_JPEG_ENCODER=managed). Each tile is a complete baseline
 /// JFIF stream; <see cref="JpegTileEncoderFactory"/> moves its tables into the JPEGTables tag.
 /// </summary>
-public sealed class ImageSharpJpegTileEncoder : ITileEncoder
+internal sealed class ImageSharpJpegTileEncoder : ITileEncoder
 {
     private readonly TileFormat _format;
     private readonly JpegEncoder _encoder;

@@ -9,7 +9,7 @@ namespace BtfConvert.Core.Encoding;
 /// libjpeg (OpenSlide, vips, GDAL, LibTiff.NET) load the tag's tables before each tile; a tile that still carries its
 /// own tables simply overrides them, so dropping only byte-identical segments is always safe.
 /// </summary>
-public static class JpegTablesSplitter
+internal static class JpegTablesSplitter
 {
     private const byte MarkerPrefix = 0xFF;
     private const byte Soi = 0xD8;

@@ -7,7 +7,7 @@ namespace BtfConvert.Core.Encoding;
 /// JPEGTables tag. The shared tables are taken from one reference tile at start-up: with standard Huffman tables
 /// every tile of a given quality carries exactly these, so each tile loses them (see <see cref="JpegTablesSplitter"/>).
 /// </summary>
-public abstract class JpegTileEncoderFactory : TileEncoderFactory
+internal abstract class JpegTileEncoderFactory : TileEncoderFactory
 {
     private readonly Lazy<byte[]> _tables;
 

@@ -7,7 +7,7 @@ namespace BtfConvert.Core.Encoding;
 /// No maintained .NET package exposes a standalone TIFF LZW encoder, so this follows libtiff's tif_lzw.c
 /// LZWEncode/LZWPostEncode code-width rules exactly; readers decode it with libtiff's decoder.
 /// </summary>
-public sealed class LzwTileEncoder(TileFormat format) : ITileEncoder
+internal sealed class LzwTileEncoder(TileFormat format) : ITileEncoder
 {
     private const int Clear = 256;
     private const int EndOfInformation = 257;

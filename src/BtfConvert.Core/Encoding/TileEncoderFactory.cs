@@ -3,7 +3,7 @@ using BtfConvert.Core.Tiff;
 namespace BtfConvert.Core.Encoding;
 
 /// <summary>A factory whose encoders all share one tagging; subclasses supply the encoder.</summary>
-public abstract class TileEncoderFactory(string name, TileFormat format, ushort compressionTag, ushort? predictor)
+internal abstract class TileEncoderFactory(string name, TileFormat format, ushort compressionTag, ushort? predictor)
     : ITileEncoderFactory
 {
     public string Name { get; } = name;

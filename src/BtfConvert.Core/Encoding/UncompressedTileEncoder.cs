@@ -3,7 +3,7 @@ using BtfConvert.Core.Tiff;
 namespace BtfConvert.Core.Encoding;
 
 /// <summary>Compression=1: the pixels as they are.</summary>
-public sealed class UncompressedTileEncoder(TileFormat format) : ITileEncoder
+internal sealed class UncompressedTileEncoder(TileFormat format) : ITileEncoder
 {
     public int MaxEncodedLength => format.ByteCount;
 

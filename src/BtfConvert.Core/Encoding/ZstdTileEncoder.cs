@@ -4,7 +4,7 @@ using ZstdSharp;
 namespace BtfConvert.Core.Encoding;
 
 /// <summary>Compression=50000 (zstd, libtiff's code) with Predictor=2. Fast and small, but fewer readers know it.</summary>
-public sealed class ZstdTileEncoder(TileFormat format, int level) : ITileEncoder
+internal sealed class ZstdTileEncoder(TileFormat format, int level) : ITileEncoder
 {
     private readonly byte[] _predicted = new byte[format.ByteCount];
     private readonly Compressor _compressor = new(level);

@@ -5,7 +5,7 @@ namespace BtfConvert.Core.IO;
 /// The real inputs put every IFD in the last few hundred KB of a multi-GB file, so one window read near the end
 /// serves the whole directory walk: on S3 that is one ranged GET instead of dozens.
 /// </summary>
-public sealed class CachedReader(IByteSource source, int windowSize = CachedReader.DefaultWindowSize)
+internal sealed class CachedReader(IByteSource source, int windowSize = CachedReader.DefaultWindowSize)
 {
     public const int DefaultWindowSize = 1 << 20;
     private const int MaxWindows = 8;

@@ -6,7 +6,7 @@ namespace BtfConvert.Core.IO;
 /// ".btfconvert-*.tmp" file, never a partial file at the final name; <see cref="CleanStaleTemporaries"/> removes
 /// leftovers of killed runs.
 /// </summary>
-public sealed class LocalFileSink : IByteSink
+internal sealed class LocalFileSink : IByteSink
 {
     public const string TempPrefix = ".btfconvert-";
     public const string TempSuffix = ".tmp";

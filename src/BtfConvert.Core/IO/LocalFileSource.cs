@@ -3,7 +3,7 @@ using Microsoft.Win32.SafeHandles;
 namespace BtfConvert.Core.IO;
 
 /// <summary>A local file read with positional reads (no shared stream position, so concurrent reads are safe).</summary>
-public sealed class LocalFileSource : IByteSource
+internal sealed class LocalFileSource : IByteSource
 {
     private readonly SafeFileHandle _handle;
 

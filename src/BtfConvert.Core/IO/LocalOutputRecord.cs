@@ -19,7 +19,7 @@ namespace BtfConvert.Core.IO;
 /// (<see cref="OutputRecord.Stale"/>), so the next batch run converts that output again.
 /// </para>
 /// </summary>
-public static class LocalOutputRecord
+internal static class LocalOutputRecord
 {
     public const string SidecarSuffix = ".btfconvert.json";
 

@@ -1,7 +1,7 @@
 namespace BtfConvert.Core.IO;
 
 /// <summary>An output in memory (tests, verification of small files). <see cref="Committed"/> is null until commit.</summary>
-public sealed class MemoryByteSink(string name = "memory") : IByteSink
+internal sealed class MemoryByteSink(string name = "memory") : IByteSink
 {
     private MemoryStream? _stream;
     private int _headLength;

@@ -1,7 +1,7 @@
 namespace BtfConvert.Core.IO;
 
 /// <summary>Bytes in memory as a source (small files, tests, fuzzing).</summary>
-public sealed class MemoryByteSource(string name, ReadOnlyMemory<byte> data) : IByteSource
+internal sealed class MemoryByteSource(string name, ReadOnlyMemory<byte> data) : IByteSource
 {
     public string Name { get; } = name;
     public long Length => data.Length;

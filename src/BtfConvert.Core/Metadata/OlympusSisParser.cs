@@ -8,7 +8,7 @@ namespace BtfConvert.Core.Metadata;
 /// files larger than 4 GiB, so the stored offset is tried as is and shifted by multiples of 4 GiB towards the SIS
 /// header; whatever is read is validated, and any doubt gives null (the block is optional).
 /// </summary>
-public static class OlympusSisParser
+internal static class OlympusSisParser
 {
     private const int HeaderLength = 60;
     private const int EntryLength = 8;

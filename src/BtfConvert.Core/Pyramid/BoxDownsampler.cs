@@ -9,7 +9,7 @@ namespace BtfConvert.Core.Pyramid;
 /// into the bytes of even and odd pixels with constant byte shuffles (pshufb/tbl), adds the four in 16-bit lanes
 /// and narrows — bit-exact with the scalar formula, which handles what is left of a row.
 /// </summary>
-public static class BoxDownsampler
+internal static class BoxDownsampler
 {
     // Fully optimized from the first call: tier-0 code (no inlined vector intrinsics) would shrink the first
     // bands several times slower, which short conversions notice.

@@ -1,7 +1,7 @@
 namespace BtfConvert.Core.Pyramid;
 
 /// <summary>Receives tiles as the level chain cuts them, in a deterministic order.</summary>
-public interface ITileSink
+internal interface ITileSink
 {
     /// <summary>
     /// Takes ownership of <paramref name="pixels"/> (a buffer rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/>

@@ -1,16 +1,16 @@
 namespace BtfConvert.Core.Pyramid;
 
 /// <summary>Builds the chain of levels for a plan; rows pushed into <see cref="Top"/> flow down the chain.</summary>
-public sealed class PyramidBuilder
+internal sealed class PyramidBuilder
 {
     public PyramidBuilder(PyramidPlan plan, int samplesPerPixel, ITileSink sink, StageTimings? timings = null)
     {
         Plan = plan;
-        PyramidLevel? next = null;
+        PyramidLevel? below = null;
         var levels = new PyramidLevel[plan.Levels.Count];
         for (int i = plan.Levels.Count - 1; i >= 0; i--)
         {
-            next = levels[i] = new PyramidLevel(i, plan.Levels[i], samplesPerPixel, sink, next, timings);
+            below = levels[i] = new PyramidLevel(i, plan.Levels[i], samplesPerPixel, sink, below, timings);
         }
 
         Levels = levels;

@@ -6,10 +6,10 @@ namespace BtfConvert.Core.Pyramid;
 
 /// <summary>
 /// One level of the push-driven chain (after libvips' vips2tiff.c): it holds a single band of tile-height rows.
-/// When the band is full, its tiles go to the sink and its rows are shrunk 2×2 into the next level's band, so the
-/// whole pyramid needs about two level-0 bands of memory whatever the image height.
+/// When the band is full, its tiles go to the sink and its rows are shrunk 2×2 into the band of the level
+/// <see cref="Below"/>, so the whole pyramid needs about two level-0 bands of memory whatever the image height.
 /// </summary>
-public sealed class PyramidLevel
+internal sealed class PyramidLevel
 {
     private readonly byte[] _band;
     private readonly ITileSink _sink;
@@ -18,7 +18,7 @@ public sealed class PyramidLevel
     private int _rowsReceived;
     private int _bandIndex;
 
-    public PyramidLevel(int index, LevelSize size, int samplesPerPixel, ITileSink sink, PyramidLevel? next,
+    public PyramidLevel(int index, LevelSize size, int samplesPerPixel, ITileSink sink, PyramidLevel? below,
         StageTimings? timings = null)
     {
         Index = index;
@@ -28,14 +28,15 @@ public sealed class PyramidLevel
         _band = new byte[(long)RowBytes * size.TileHeight];
         _sink = sink;
         _timings = timings;
-        Next = next;
+        Below = below;
     }
 
     public int Index { get; }
     public LevelSize Size { get; }
     public int SamplesPerPixel { get; }
     public int RowBytes { get; }
-    public PyramidLevel? Next { get; }
+    /// <summary>The next smaller level, which this one's shrunk rows feed; null for the last (smallest) level.</summary>
+    public PyramidLevel? Below { get; }
 
     public int RowsReceived => _rowsReceived;
 
@@ -75,29 +76,42 @@ public sealed class PyramidLevel
         CommitRow();
     }
 
+    /// <summary>
+    /// A band is full (tile-height rows, or fewer at the bottom of the level). As in vips2tiff's
+    /// <c>layer_strip_arrived</c>:
+    /// 1. cut the band into a row of tiles and hand them to the sink (edges replicated);
+    /// 2. shrink its row pairs 2×2 into <see cref="Below"/>'s band — each committed row there may fill that band
+    ///    and recurse through these steps one level down;
+    /// 3. start an empty band here (the next band's tiles are numbered one tile row further).
+    /// </summary>
     private void FlushBand()
     {
         EmitTiles();
-        if (Next is not null)
+        if (Below is not null)
         {
-            // Pairs of rows make one row below; an odd last row is dropped (floor halving).
-            int pairs = Math.Min(_rowsInBand / 2, Next.Size.Height - Next.RowsReceived);
-            long start = Stopwatch.GetTimestamp();
-            for (int p = 0; p < pairs; p++)
-            {
-                var row0 = _band.AsSpan(2 * p * RowBytes, RowBytes);
-                var row1 = _band.AsSpan(((2 * p) + 1) * RowBytes, RowBytes);
-                BoxDownsampler.DownsampleRows(row0, row1, Next.NextRow(), Size.Width, SamplesPerPixel);
-                long committing = Stopwatch.GetTimestamp();
-                _timings?.AddDownsample(committing - start);
-                Next.CommitRow();
-                // The next level's flush (its own cut and shrink) is timed by that level.
-                start = Stopwatch.GetTimestamp();
-            }
+            ShrinkInto(Below);
         }
 
         _rowsInBand = 0;
         _bandIndex++;
+    }
+
+    private void ShrinkInto(PyramidLevel below)
+    {
+        // Pairs of rows make one row below; an odd last row is dropped (floor halving).
+        int pairs = Math.Min(_rowsInBand / 2, below.Size.Height - below.RowsReceived);
+        long start = Stopwatch.GetTimestamp();
+        for (int p = 0; p < pairs; p++)
+        {
+            var row0 = _band.AsSpan(2 * p * RowBytes, RowBytes);
+            var row1 = _band.AsSpan(((2 * p) + 1) * RowBytes, RowBytes);
+            BoxDownsampler.DownsampleRows(row0, row1, below.NextRow(), Size.Width, SamplesPerPixel);
+            long committing = Stopwatch.GetTimestamp();
+            _timings?.AddDownsample(committing - start);
+            below.CommitRow();
+            // The level below's flush (its own cut and shrink) is timed by that level.
+            start = Stopwatch.GetTimestamp();
+        }
     }
 
     // Hot loop from the first band on; see BoxDownsampler.DownsampleRows.

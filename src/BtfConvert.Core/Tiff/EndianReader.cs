@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace BtfConvert.Core.Tiff;
 
 /// <summary>Reads integers in the byte order of one file.</summary>
-public readonly record struct EndianReader(bool LittleEndian)
+internal readonly record struct EndianReader(bool LittleEndian)
 {
     public ushort UInt16(ReadOnlySpan<byte> b) =>
         LittleEndian ? BinaryPrimitives.ReadUInt16LittleEndian(b) : BinaryPrimitives.ReadUInt16BigEndian(b);

@@ -1,7 +1,7 @@
 namespace BtfConvert.Core.Tiff;
 
 /// <summary>Values of the tags this converter reads and writes.</summary>
-public static class TiffConstants
+internal static class TiffConstants
 {
     public const ushort LittleEndianMark = 0x4949; // "II"
     public const ushort BigEndianMark = 0x4D4D; // "MM"

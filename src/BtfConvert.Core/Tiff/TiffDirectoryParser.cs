@@ -4,7 +4,7 @@ namespace BtfConvert.Core.Tiff;
 /// Pure parsing of an IFD's entry table. Values that fit in an entry are returned inline; larger ones are returned
 /// as (offset, length) for the caller to fetch, so this type never does I/O.
 /// </summary>
-public static class TiffDirectoryParser
+internal static class TiffDirectoryParser
 {
     /// <summary>Largest entry count accepted; real files have a few dozen, libtiff caps at 65535 too.</summary>
     public const int MaxEntries = 4096;

@@ -21,7 +21,7 @@ public enum TiffFieldType : ushort
     Ifd8 = 18,
 }
 
-public static class TiffFieldTypeExtensions
+internal static class TiffFieldTypeExtensions
 {
     /// <summary>Bytes per value, or 0 for a type this reader does not know.</summary>
     public static int ElementSize(this TiffFieldType type) => type switch

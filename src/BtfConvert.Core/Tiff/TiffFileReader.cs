@@ -4,7 +4,7 @@ using BtfConvert.Core.IO;
 namespace BtfConvert.Core.Tiff;
 
 /// <summary>Walks a TIFF's IFD chain with bounded, validated reads. Pixel data is not touched here.</summary>
-public static class TiffFileReader
+internal static class TiffFileReader
 {
     /// <summary>Longest IFD chain accepted; guards against loops that revisit no offset but never end.</summary>
     public const int MaxDirectories = 1024;

@@ -7,7 +7,7 @@ namespace BtfConvert.Core.Verification;
 /// (LibTiff.NET) can read local files and s3:// objects alike. Reads go through one buffer of a few MiB: tiles are
 /// decoded in file order, so on S3 that is one ranged GET per buffer, not one per tile.
 /// </summary>
-public sealed class ByteSourceStream(IByteSource source, int bufferSize = 4 << 20) : Stream
+internal sealed class ByteSourceStream(IByteSource source, int bufferSize = 4 << 20) : Stream
 {
     private readonly byte[] _buffer = new byte[bufferSize];
     private long _bufferStart = -1;

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace BtfConvert.Core.Encoding.TurboJpeg;
 
 /// <summary>Whether libjpeg-turbo's TurboJPEG library can be used in this process; probed once.</summary>
-public static class TurboJpegLibrary
+internal static class TurboJpegLibrary
 {
     private static readonly Lazy<string?> LoadError = new(Probe);
 

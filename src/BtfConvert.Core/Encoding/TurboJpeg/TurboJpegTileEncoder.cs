@@ -6,7 +6,7 @@ namespace BtfConvert.Core.Encoding.TurboJpeg;
 /// accurate integer DCT. Compresses straight into the caller's buffer (TJFLAG_NOREALLOC), so a tile costs no managed
 /// allocation. One instance per thread: a TurboJPEG handle is not thread-safe.
 /// </summary>
-public sealed class TurboJpegTileEncoder : ITileEncoder
+internal sealed class TurboJpegTileEncoder : ITileEncoder
 {
     private readonly TileFormat _format;
     private readonly int _quality;

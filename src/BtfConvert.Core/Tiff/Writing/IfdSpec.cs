@@ -1,7 +1,7 @@
 namespace BtfConvert.Core.Tiff.Writing;
 
 /// <summary>A directory to be written: its entries (any order; sorted on write) and an optional EXIF sub-IFD.</summary>
-public sealed class IfdSpec
+internal sealed class IfdSpec
 {
     private readonly SortedDictionary<ushort, TiffValue> _entries = [];
 

@@ -10,9 +10,12 @@ namespace BtfConvert.Core.Tiff.Writing;
 /// file; here every directory comes first, so one small range read gets them all, and since the head's size is
 /// fixed by the tile counts, it can be reserved before the first tile and filled in after the last.
 /// </summary>
-public sealed class TiffHeadWriter
+internal sealed class TiffHeadWriter
 {
-    private readonly bool _bigTiff;
+    // Classic or BigTIFF is chosen once: the header says how wide counts, entries and offsets are; only IFD
+    // alignment is the writer's own choice (8 for BigTIFF's 8-byte fields, else the 2 TIFF requires).
+    private readonly TiffHeader _format;
+    private readonly int _ifdAlignment;
     private readonly IReadOnlyList<IfdSpec> _chain;
     private readonly IReadOnlyList<byte[]> _blobs;
     private readonly Dictionary<object, long> _positions = new(ReferenceEqualityComparer.Instance);
@@ -24,10 +27,11 @@ public sealed class TiffHeadWriter
             throw new ArgumentException("a TIFF needs at least one IFD", nameof(chain));
         }
 
-        _bigTiff = bigTiff;
+        _format = new TiffHeader(LittleEndian: true, IsBigTiff: bigTiff, FirstIfdOffset: 0);
+        _ifdAlignment = bigTiff ? 8 : 2;
         _chain = chain;
         _blobs = blobs;
-        long pos = bigTiff ? 16 : 8;
+        long pos = _format.Length;
         foreach (var ifd in chain)
         {
             pos = LayoutIfd(ifd, pos);
@@ -48,18 +52,17 @@ public sealed class TiffHeadWriter
 
     public long PositionOf(object ifdOrBlob) => _positions[ifdOrBlob];
 
-    private int EntrySize => _bigTiff ? 20 : 12;
-    private int InlineSize => _bigTiff ? 8 : 4;
+    private bool BigTiff => _format.IsBigTiff;
 
     private long LayoutIfd(IfdSpec ifd, long pos)
     {
-        pos = Align(pos, _bigTiff ? 8 : 2);
+        pos = Align(pos, _ifdAlignment);
         _positions[ifd] = pos;
-        pos += (_bigTiff ? 8 : 2) + (ifd.Entries.Count * EntrySize) + (_bigTiff ? 8 : 4);
+        pos += _format.EntryCountSize + (ifd.Entries.Count * _format.EntrySize) + _format.OffsetSize;
         foreach (var (_, value) in ifd.Entries)
         {
-            long length = value.Length(_bigTiff);
-            if (length > InlineSize)
+            long length = value.Length(BigTiff);
+            if (length > _format.OffsetSize)
             {
                 pos = Align(pos, 2);
                 _positions[value] = pos;
@@ -76,18 +79,14 @@ public sealed class TiffHeadWriter
         var head = new byte[Length];
         var span = head.AsSpan();
         BinaryPrimitives.WriteUInt16LittleEndian(span, TiffConstants.LittleEndianMark);
-        if (_bigTiff)
+        BinaryPrimitives.WriteUInt16LittleEndian(span[2..], BigTiff ? TiffConstants.BigTiffVersion : TiffConstants.ClassicVersion);
+        if (BigTiff)
         {
-            BinaryPrimitives.WriteUInt16LittleEndian(span[2..], TiffConstants.BigTiffVersion);
+            // BigTIFF's header adds the offset size (8) and a reserved 0 before the first IFD's offset.
             BinaryPrimitives.WriteUInt16LittleEndian(span[4..], 8);
-            BinaryPrimitives.WriteUInt64LittleEndian(span[8..], (ulong)_positions[_chain[0]]);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt16LittleEndian(span[2..], TiffConstants.ClassicVersion);
-            BinaryPrimitives.WriteUInt32LittleEndian(span[4..], (uint)_positions[_chain[0]]);
         }
 
+        WriteUnsigned(span[(_format.Length - _format.OffsetSize)..], (ulong)_positions[_chain[0]], _format.OffsetSize);
         for (int i = 0; i < _chain.Count; i++)
         {
             WriteIfd(span, _chain[i], i + 1 < _chain.Count ? _positions[_chain[i + 1]] : 0);
@@ -104,66 +103,51 @@ public sealed class TiffHeadWriter
     private void WriteIfd(Span<byte> head, IfdSpec ifd, long next)
     {
         int pos = (int)_positions[ifd];
-        if (_bigTiff)
-        {
-            BinaryPrimitives.WriteUInt64LittleEndian(head[pos..], (ulong)ifd.Entries.Count);
-            pos += 8;
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt16LittleEndian(head[pos..], (ushort)ifd.Entries.Count);
-            pos += 2;
-        }
-
+        WriteUnsigned(head[pos..], (ulong)ifd.Entries.Count, _format.EntryCountSize);
+        pos += _format.EntryCountSize;
         foreach (var (tag, value) in ifd.Entries)
         {
-            var entry = head.Slice(pos, EntrySize);
+            var entry = head.Slice(pos, _format.EntrySize);
             BinaryPrimitives.WriteUInt16LittleEndian(entry, tag);
-            BinaryPrimitives.WriteUInt16LittleEndian(entry[2..], (ushort)value.Type(_bigTiff));
-            var valueArea = entry[(_bigTiff ? 12 : 8)..];
-            if (_bigTiff)
+            BinaryPrimitives.WriteUInt16LittleEndian(entry[2..], (ushort)value.Type(BigTiff));
+            // tag (2) + type (2) + count (4 or 8) + value or offset (4 or 8)
+            WriteUnsigned(entry[4..], (ulong)value.Count, _format.OffsetSize);
+            var valueArea = entry[(4 + _format.OffsetSize)..];
+            if (value.Length(BigTiff) <= _format.OffsetSize)
             {
-                BinaryPrimitives.WriteUInt64LittleEndian(entry[4..], (ulong)value.Count);
-            }
-            else
-            {
-                BinaryPrimitives.WriteUInt32LittleEndian(entry[4..], checked((uint)value.Count));
-            }
-
-            if (value.Length(_bigTiff) <= InlineSize)
-            {
-                value.Write(valueArea, _bigTiff, PositionOf);
+                value.Write(valueArea, BigTiff, PositionOf);
             }
             else
             {
                 long at = _positions[value];
-                if (_bigTiff)
-                {
-                    BinaryPrimitives.WriteUInt64LittleEndian(valueArea, (ulong)at);
-                }
-                else
-                {
-                    BinaryPrimitives.WriteUInt32LittleEndian(valueArea, (uint)at);
-                }
-
-                value.Write(head[(int)at..], _bigTiff, PositionOf);
+                WriteUnsigned(valueArea, (ulong)at, _format.OffsetSize);
+                value.Write(head[(int)at..], BigTiff, PositionOf);
             }
 
-            pos += EntrySize;
+            pos += _format.EntrySize;
         }
 
-        if (_bigTiff)
-        {
-            BinaryPrimitives.WriteUInt64LittleEndian(head[pos..], (ulong)next);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(head[pos..], (uint)next);
-        }
-
+        WriteUnsigned(head[pos..], (ulong)next, _format.OffsetSize);
         if (ifd.Exif is not null)
         {
             WriteIfd(head, ifd.Exif, 0);
+        }
+    }
+
+    /// <summary>A little-endian unsigned field 2, 4 or 8 bytes wide; a value too large for it is a bug, not data.</summary>
+    private static void WriteUnsigned(Span<byte> destination, ulong value, int size)
+    {
+        switch (size)
+        {
+            case 8:
+                BinaryPrimitives.WriteUInt64LittleEndian(destination, value);
+                break;
+            case 4:
+                BinaryPrimitives.WriteUInt32LittleEndian(destination, checked((uint)value));
+                break;
+            default:
+                BinaryPrimitives.WriteUInt16LittleEndian(destination, checked((ushort)value));
+                break;
         }
     }
 

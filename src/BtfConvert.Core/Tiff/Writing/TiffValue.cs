@@ -7,7 +7,7 @@ namespace BtfConvert.Core.Tiff.Writing;
 /// <see cref="ByteCounts"/> wrap arrays that the tile writer fills while the body is written, and pointers name
 /// other parts of the head whose positions are only known once the whole head is laid out.
 /// </summary>
-public abstract class TiffValue
+internal abstract class TiffValue
 {
     public abstract TiffFieldType Type(bool bigTiff);
 
