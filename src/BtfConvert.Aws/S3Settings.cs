@@ -41,7 +41,9 @@ public sealed record S3Settings(string? Profile = null, string? Region = null, s
     /// <summary>The default read buffer budget: 64 MiB keeps a conversion at the real slide width under 256 MB.</summary>
     private const int DefaultReadBudget = 64 << 20;
 
-    private int DefaultMaxConcurrentReads => Math.Max(1, DefaultReadBudget / Math.Max(1, ReadSize));
+    /// <summary>16 reads by default (fewer if the reads are larger than 4 MiB): more connections than that per
+    /// conversion rarely pay, and a batch runs several conversions.</summary>
+    private int DefaultMaxConcurrentReads => Math.Clamp(DefaultReadBudget / Math.Max(1, ReadSize), 1, 16);
 
     /// <summary>Multipart part size; null picks it from the expected output size (≥ 5 MiB, ≤ 10,000 parts).
     /// Values below 5 MiB are for tests against servers that do not enforce S3's minimum.</summary>
