@@ -49,9 +49,13 @@ public sealed record S3Settings(string? Profile = null, string? Region = null, s
     /// Values below 5 MiB are for tests against servers that do not enforce S3's minimum.</summary>
     public int? PartSize { get; init; }
 
-    /// <summary>Parts uploading at once; memory is (this + 2) × part size. Outputs are compressed (JPEG ≈ 1/10 of
-    /// the input), so three parallel uploads keep up with the converter on any link where reading does.</summary>
+    /// <summary>Parts uploading at once at first. Outputs are compressed (JPEG ≈ 1/10 of the input, deflate ≈ 1/2),
+    /// so three usually keep up with the converter on any link where reading does.</summary>
     public int MaxPartsInFlight { get; init; } = 3;
+
+    /// <summary>Parts uploading at once at most: a part that finds every slot busy (the converter would wait on the
+    /// output) adds one, up to this. Memory: (this + 2) × part size = 40 MiB with 5 MiB parts.</summary>
+    public int PartsInFlightLimit { get; init; } = 6;
 
     /// <summary>ListObjectsV2 page size (S3's maximum is 1000).</summary>
     public int ListPageSize { get; init; } = 1000;

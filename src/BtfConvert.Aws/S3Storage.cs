@@ -50,7 +50,7 @@ public sealed class S3Storage : IStorage, IDisposable
         var target = S3Location.ParseObject(location);
         if (!options.Overwrite && await HeadAsync(Client, target, cancellationToken).ConfigureAwait(false) is not null)
         {
-            throw new OutputExistsException($"{location}: output exists (use --overwrite to replace it)");
+            throw OutputExistsException.For(location);
         }
 
         return new S3ByteSink(Client, target, options, Settings);

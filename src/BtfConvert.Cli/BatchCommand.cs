@@ -13,112 +13,95 @@ public static class BatchCommand
 {
     public static Command Create(GlobalOptions global)
     {
-        var source = LocationArgument.Create("source", "Directory or s3://bucket/prefix/ to convert, recursively");
-        var destination = LocationArgument.Create("destination", "Directory or s3://bucket/prefix/ to write the same tree into");
-        var include = new Option<string[]>("--include")
-        {
-            Description = $"Glob of inputs to convert, relative to SOURCE; repeatable (default {BatchSettings.DefaultInclude}). " +
-                "A pattern without '/' matches the file name at any depth; '**' spans folders; case is ignored",
-            Arity = ArgumentArity.OneOrMore,
-        };
-        var exclude = new Option<string[]>("--exclude") { Description = "Glob of inputs to leave out (same rules); repeatable", Arity = ArgumentArity.OneOrMore };
-        var suffix = new Option<string>("--suffix") { Description = "Replaces each input's extension", DefaultValueFactory = _ => BatchSettings.DefaultSuffix };
-        var jobs = new Option<int>("--jobs")
-        {
-            Description = $"Conversions at once; each takes cores/jobs encoding threads and ~{BatchSettings.MemoryPerJobBytes >> 20} MB (~400 MB with S3)",
-            DefaultValueFactory = _ => BatchSettings.DefaultJobs(Environment.ProcessorCount),
-        };
-        var force = new Option<bool>("--force") { Description = "Convert again even outputs that are up to date" };
-        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would be converted or skipped, and why; write nothing" };
-        var failFast = new Option<bool>("--fail-fast") { Description = "Stop at the first failed input (default: report it and go on)" };
-        var report = new Option<string?>("--report") { Description = "Write a JSON-lines report to this file ('-' for stdout)" };
-        var wait = new Option<bool>("--wait") { Description = "If another batch into DESTINATION is running, wait for it instead of exiting with code 7" };
-        var lockDir = new Option<string?>("--lock-dir")
-        {
-            Description = $"Directory of the lock file (default ${BatchLock.DirectoryVariable} or /tmp)",
-        };
-        var overwrite = new Option<bool>("--overwrite", "-f")
-        {
-            Description = "Also replace outputs that exist without a btfconvert record (someone else's files); outdated outputs of ours are always replaced",
-        };
+        var o = new BatchOptions();
         var command = new Command("batch", "Convert every .btf below a directory or S3 prefix, skipping outputs that are up to date (safe to run from cron)")
         {
-            source, destination, include, exclude, suffix, jobs, force, dryRun, failFast, report, wait, lockDir,
+            o.Source, o.Destination, o.Include, o.Exclude, o.Suffix, o.Jobs, o.Force, o.DryRun, o.FailFast, o.Report, o.Wait, o.LockDir,
             ConvertCommand.TileSize, ConvertCommand.Compression, ConvertCommand.Quality, ConvertCommand.BigTiff,
-            ConvertCommand.Threads, ConvertCommand.Mpp, overwrite,
+            ConvertCommand.Threads, ConvertCommand.Mpp, o.Overwrite,
         };
-
-        command.SetAction((result, ct) => CommandRunner.RunAsync(result, global, ct, async () =>
-        {
-            var settings = new BatchSettings
-            {
-                Source = result.GetValue(source)!,
-                Destination = result.GetValue(destination)!,
-                Include = result.GetValue(include) is { Length: > 0 } included ? included : [BatchSettings.DefaultInclude],
-                Exclude = result.GetValue(exclude) ?? [],
-                Suffix = result.GetValue(suffix)!,
-                Options = ConvertCommand.OptionsFrom(result),
-                Force = result.GetValue(force),
-                Overwrite = result.GetValue(overwrite),
-                Jobs = result.GetValue(jobs),
-                FailFast = result.GetValue(failFast),
-            };
-            settings.Validate();
-            bool quiet = result.GetValue(global.Quiet);
-            string logFormat = result.GetValue(global.LogFormat) ?? "text";
-            bool live = ProgressDisplay.UseLiveBar(quiet, logFormat);
-            if (live)
-            {
-                // Under a live bar the console shows only warnings and errors; --log-file still gets every line.
-                await Log.CloseAndFlushAsync().ConfigureAwait(false);
-                LoggingSetup.Configure(logFormat, quiet, result.GetValue(global.Verbose), result.GetValue(global.LogFile), consoleWarningsOnly: true);
-            }
-
-            var storage = StorageFactory.Create(global.StorageSettings(result));
-            var progress = new BatchProgress(logStarts: !live);
-            var runner = new BatchRunner(storage, settings, progress);
-
-            if (result.GetValue(dryRun))
-            {
-                using var planReport = BatchReportWriter.Open(result.GetValue(report));
-                return await DryRunAsync(runner, planReport, printPlan: result.GetValue(report) != "-", ct).ConfigureAwait(false);
-            }
-
-            string lockPath = BatchLock.PathFor(runner.Planner.DestinationRoot, result.GetValue(lockDir));
-            string holder = $"btfconvert batch {runner.Planner.SourceRoot} {runner.Planner.DestinationRoot}";
-            using var held = BatchLock.TryAcquire(lockPath, holder) ?? (result.GetValue(wait) ? await WaitForLockAsync(lockPath, holder, ct).ConfigureAwait(false) : null);
-            if (held is null)
-            {
-                Log.Error("{Destination}: another batch run is writing to this destination (lock {Lock} is held); exiting. Use --wait to wait for it",
-                    runner.Planner.DestinationRoot, lockPath);
-                return ExitCodes.Locked;
-            }
-
-            // Opened under the lock: a run that finds the lock taken must not truncate the running one's report.
-            using var reportWriter = BatchReportWriter.Open(result.GetValue(report));
-            progress.Report = reportWriter;
-
-            var plan = await runner.PlanAsync(ct).ConfigureAwait(false);
-            Log.Information("Batch {Source} to {Destination}: {Inputs} inputs, {Convert} to convert, {Skip} up to date, {Fail} failing; {Jobs} jobs x {Threads} threads",
-                runner.Planner.SourceRoot, runner.Planner.DestinationRoot, plan.Count, plan.Count(i => i.Action == BatchAction.Convert),
-                plan.Count(i => i.Action == BatchAction.Skip), plan.Count(i => i.Action == BatchAction.Fail), settings.Jobs, settings.ThreadsPerJob);
-            var summary = await progress.RunAsync(plan, live, () => runner.RunAsync(plan, ct)).ConfigureAwait(false);
-            if (live)
-            {
-                // The bar is gone: the summary goes to the console as well as to the log file.
-                await Log.CloseAndFlushAsync().ConfigureAwait(false);
-                global.ConfigureLogging(result);
-            }
-
-            int code = summary.Failed > 0 ? ExitCodes.PartialFailure : ExitCodes.Success;
-            reportWriter?.WriteSummary(summary, code, dryRun: false);
-            var level = code == ExitCodes.Success ? Serilog.Events.LogEventLevel.Information : Serilog.Events.LogEventLevel.Error;
-            Log.Write(level, "Batch done: {Converted} converted, {Skipped} skipped, {Failed} failed{NotAttempted} of {Inputs}; {Gigabytes:0.00} GB in {Seconds:0.0} s, {Rate:0.0} MB/s",
-                summary.Converted, summary.Skipped, summary.Failed, summary.NotAttempted > 0 ? $", {summary.NotAttempted} not attempted (--fail-fast)" : string.Empty,
-                summary.Inputs, summary.SourceBytes / 1e9, summary.Elapsed.TotalSeconds, summary.BytesPerSecond / 1e6);
-            return code;
-        }));
+        command.SetAction((result, ct) => CommandRunner.RunAsync(result, global, ct, () => RunAsync(result, global, o, ct)));
         return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult result, GlobalOptions global, BatchOptions o, CancellationToken ct)
+    {
+        var settings = o.SettingsFrom(result);
+        settings.Validate();
+        bool quiet = result.GetValue(global.Quiet);
+        string logFormat = result.GetValue(global.LogFormat) ?? "text";
+        bool live = ProgressDisplay.UseLiveBar(quiet, logFormat);
+        if (live)
+        {
+            // Under a live bar the console shows only warnings and errors; --log-file still gets every line.
+            await Log.CloseAndFlushAsync().ConfigureAwait(false);
+            LoggingSetup.Configure(logFormat, quiet, result.GetValue(global.Verbose), result.GetValue(global.LogFile), consoleWarningsOnly: true);
+        }
+
+        var storage = StorageFactory.Create(global.StorageSettings(result));
+        var progress = new BatchProgress(logStarts: !live);
+        var runner = new BatchRunner(storage, settings, progress);
+        string? reportPath = result.GetValue(o.Report);
+        if (result.GetValue(o.DryRun))
+        {
+            using var planReport = BatchReportWriter.Open(reportPath);
+            return await DryRunAsync(runner, planReport, printPlan: reportPath != "-", ct).ConfigureAwait(false);
+        }
+
+        using var held = await AcquireLockAsync(runner.Planner, result.GetValue(o.LockDir), result.GetValue(o.Wait), ct).ConfigureAwait(false);
+        if (held is null)
+        {
+            return ExitCodes.Locked;
+        }
+
+        // Opened under the lock: a run that finds the lock taken must not truncate the running one's report.
+        using var reportWriter = BatchReportWriter.Open(reportPath);
+        progress.Report = reportWriter;
+        var summary = await ConvertAllAsync(runner, settings, progress, live, ct).ConfigureAwait(false);
+        if (live)
+        {
+            // The bar is gone: the summary goes to the console as well as to the log file.
+            await Log.CloseAndFlushAsync().ConfigureAwait(false);
+            global.ConfigureLogging(result);
+        }
+
+        return Finish(summary, reportWriter);
+    }
+
+    /// <summary>The destination's lock, or null (logged) when another run holds it and --wait was not given.</summary>
+    private static async Task<BatchLock?> AcquireLockAsync(BatchPlanner planner, string? lockDir, bool wait, CancellationToken ct)
+    {
+        string lockPath = BatchLock.PathFor(planner.DestinationRoot, lockDir);
+        string holder = $"btfconvert batch {planner.SourceRoot} {planner.DestinationRoot}";
+        var held = BatchLock.TryAcquire(lockPath, holder) ?? (wait ? await WaitForLockAsync(lockPath, holder, ct).ConfigureAwait(false) : null);
+        if (held is null)
+        {
+            Log.Error("{Destination}: another batch run is writing to this destination (lock {Lock} is held); exiting. Use --wait to wait for it",
+                planner.DestinationRoot, lockPath);
+        }
+
+        return held;
+    }
+
+    private static async Task<BatchSummary> ConvertAllAsync(BatchRunner runner, BatchSettings settings, BatchProgress progress, bool live,
+        CancellationToken ct)
+    {
+        var plan = await runner.PlanAsync(ct).ConfigureAwait(false);
+        Log.Information("Batch {Source} to {Destination}: {Inputs} inputs, {Convert} to convert, {Skip} up to date, {Fail} failing; {Jobs} jobs x {Threads} threads",
+            runner.Planner.SourceRoot, runner.Planner.DestinationRoot, plan.Count, plan.Count(i => i.Action == BatchAction.Convert),
+            plan.Count(i => i.Action == BatchAction.Skip), plan.Count(i => i.Action == BatchAction.Fail), settings.Jobs, settings.ThreadsPerJob);
+        return await progress.RunAsync(plan, live, () => runner.RunAsync(plan, ct)).ConfigureAwait(false);
+    }
+
+    private static int Finish(BatchSummary summary, BatchReportWriter? reportWriter)
+    {
+        int code = summary.Failed > 0 ? ExitCodes.PartialFailure : ExitCodes.Success;
+        reportWriter?.WriteSummary(summary, code, dryRun: false);
+        var level = code == ExitCodes.Success ? Serilog.Events.LogEventLevel.Information : Serilog.Events.LogEventLevel.Error;
+        Log.Write(level, "Batch done: {Converted} converted, {Skipped} skipped, {Failed} failed{NotAttempted} of {Inputs}; {Gigabytes:0.00} GB in {Seconds:0.0} s, {Rate:0.0} MB/s",
+            summary.Converted, summary.Skipped, summary.Failed, summary.NotAttempted > 0 ? $", {summary.NotAttempted} not attempted (--fail-fast)" : string.Empty,
+            summary.Inputs, summary.SourceBytes / 1e9, summary.Elapsed.TotalSeconds, summary.BytesPerSecond / 1e6);
+        return code;
     }
 
     private static async Task<BatchLock> WaitForLockAsync(string lockPath, string holder, CancellationToken ct)

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using BtfConvert.Core;
-using BtfConvert.Core.Batch;
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
@@ -103,7 +102,7 @@ public static class ConvertCommand
     public static string ResolveOutput(string input, string output)
     {
         bool isDirectory = output.EndsWith('/')
-            || (!output.Contains("://", StringComparison.Ordinal) && Directory.Exists(output));
+            || (!StorageLocation.IsRemote(output) && Directory.Exists(output));
         if (!isDirectory)
         {
             return output;
@@ -113,12 +112,12 @@ public static class ConvertCommand
         return output.EndsWith('/') ? output + name : Path.Combine(output, name);
     }
 
-    /// <summary>Converts one input to one output; also used by the batch command.</summary>
+    /// <summary>Checks what only a single conversion must (input is not output, no output yet), then converts.</summary>
     public static async Task<ConversionResult> ConvertOneAsync(IStorage storage, string input, string output,
         ConversionOptions options, bool overwrite, bool liveBar, bool quiet, CancellationToken ct)
     {
         if (string.Equals(input, output, StringComparison.Ordinal)
-            || (!input.Contains("://", StringComparison.Ordinal) && !output.Contains("://", StringComparison.Ordinal)
+            || (!StorageLocation.IsRemote(input) && !StorageLocation.IsRemote(output)
                 && string.Equals(Path.GetFullPath(input), Path.GetFullPath(output), StringComparison.Ordinal)))
         {
             throw new UsageException($"{output}: the output must not be the input");
@@ -126,25 +125,28 @@ public static class ConvertCommand
 
         if (!overwrite && await storage.GetInfoAsync(output, ct).ConfigureAwait(false) is not null)
         {
-            throw new OutputExistsException($"{output}: output exists (use --overwrite to replace it)");
+            throw OutputExistsException.For(output);
         }
 
-        // One look at the source: the size and ETag the reads are pinned to are the ones recorded with the output.
-        await using var source = await storage.OpenReadAsync(input, ct).ConfigureAwait(false);
-        var sourceInfo = new StorageObjectInfo(input, source.Length, source.ETag, null, new Dictionary<string, string>());
-        var info = await SourceInspector.InspectAsync(source, ct).ConfigureAwait(false);
-        foreach (var warning in info.Warnings)
+        var job = new ConversionJob(input, output, options, overwrite);
+        return await StorageConversion.ConvertAsync(storage, job, new ConsoleMonitor(input, output, liveBar, quiet), ct).ConfigureAwait(false);
+    }
+
+    private sealed class ConsoleMonitor(string input, string output, bool liveBar, bool quiet) : IConversionMonitor
+    {
+        public void Inspected(SourceInfo source, long sourceBytes)
         {
-            Log.Warning("{Input}: {Warning}", input, warning);
+            foreach (var warning in source.Warnings)
+            {
+                Log.Warning("{Input}: {Warning}", input, warning);
+            }
+
+            Log.Information("Converting {Input} ({Width}x{Height}, {Size:0.0} GB) to {Output}",
+                input, source.Main.Width, source.Main.Height, sourceBytes / 1e9, output);
         }
 
-        Log.Information("Converting {Input} ({Width}x{Height}, {Size:0.0} GB) to {Output}",
-            input, info.Main.Width, info.Main.Height, source.Length / 1e9, output);
-        // The same record a batch run writes, so batch recognises outputs of single conversions as up to date.
-        var metadata = OutputRecord.Create(input, sourceInfo, options);
-        await using var sink = await storage.CreateAsync(output, new SinkOptions(overwrite, metadata), ct).ConfigureAwait(false);
-        return await ProgressDisplay.RunAsync(Path.GetFileName(input), source.Length, liveBar, quiet,
-            progress => TiffConverter.ConvertAsync(info, source, sink, options, progress, ct)).ConfigureAwait(false);
+        public Task<ConversionResult> TrackAsync(long sourceBytes, Func<IProgress<ConversionProgress>?, Task<ConversionResult>> convert) =>
+            ProgressDisplay.RunAsync(Path.GetFileName(input), sourceBytes, liveBar, quiet, convert);
     }
 
     public static void LogResult(ConversionResult r)

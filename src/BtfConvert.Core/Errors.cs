@@ -4,7 +4,14 @@ namespace BtfConvert.Core;
 // System.NotSupportedException (the System.Formats.Tar convention); both carry "<file>: <problem>" messages.
 
 /// <summary>The destination exists and overwriting was not requested.</summary>
-public class OutputExistsException(string message) : IOException(message);
+public class OutputExistsException(string message) : IOException(message)
+{
+    /// <summary>How the user replaces an output, named in every refusal.</summary>
+    public const string OverwriteHint = "use --overwrite to replace it";
+
+    /// <summary>The one refusal every storage and the CLI give: "LOCATION: output exists (use --overwrite to replace it)".</summary>
+    public static OutputExistsException For(string location) => new($"{location}: output exists ({OverwriteHint})");
+}
 
 /// <summary>The source object changed while it was being read (its ETag or size moved).</summary>
 public class SourceChangedException(string message) : IOException(message);

@@ -145,4 +145,26 @@ public sealed class S3ThroughputTests(S3ServerFixture server) : IDisposable
             Environment.SetEnvironmentVariable(GlobalOptions.MaxConcurrentReadsVariable, previous);
         }
     }
+
+    [SkippableFact]
+    public async Task A_slow_output_gets_more_parts_in_flight_and_the_object_is_identical()
+    {
+        server.Require();
+        var options = Conversions.Options(TileCompression.Deflate);
+        byte[] expected = await Conversions.ReferenceAsync(Input, options);
+        // 150 ms before every answer: each 64 KiB part takes far longer to upload than to fill.
+        await using var proxy = new TcpFaultProxy(server.Port) { Latency = TimeSpan.FromMilliseconds(150) };
+        using var storage = new S3Storage(server.Settings(proxy.Endpoint) with { PartSize = 64 << 10, MaxPartsInFlight = 2, PartsInFlightLimit = 5 });
+        string outKey = server.NewKey("out.tiff");
+        int peak;
+        await using (var sink = (S3ByteSink)await storage.CreateAsync(server.Uri(outKey), SinkOptions.Default, default))
+        {
+            await using var source = new MemoryByteSource(Conversions.InputName, Input);
+            await Conversions.ConvertAsync(source, sink, options);
+            peak = sink.PeakPartsInFlight;
+        }
+
+        Assert.Equal(expected, await server.GetAsync(outKey));
+        Assert.Equal(5, peak);
+    }
 }

@@ -125,7 +125,7 @@ public sealed partial class ExternalReaderTests : IDisposable
 
     private static JsonElement CheckOutput(params string[] args)
     {
-        string script = Path.Combine(RepositoryRoot(), "tests", "tools", "check_output.py");
+        string script = Path.Combine(Repository.Root, "tests", "tools", "check_output.py");
         var r = CliRunner.RunProgram(SystemPython, [script, .. args]);
         Assert.True(r.ExitCode == 0, $"check_output.py failed: {r.StdOut}\n{r.StdErr}");
         using var doc = JsonDocument.Parse(r.StdOut);
@@ -154,17 +154,6 @@ public sealed partial class ExternalReaderTests : IDisposable
         }
 
         Skip.IfNot(present, "python3-openslide / python3-tifffile are not installed (run scripts/setup.sh)");
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "BtfConvert.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("BtfConvert.sln not found above the test assembly");
     }
 
     [GeneratedRegex(@"^Directory \d+: offset (\d+)", RegexOptions.Multiline)]

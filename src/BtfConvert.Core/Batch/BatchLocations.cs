@@ -1,3 +1,5 @@
+using BtfConvert.Core.IO;
+
 namespace BtfConvert.Core.Batch;
 
 /// <summary>
@@ -6,8 +8,6 @@ namespace BtfConvert.Core.Batch;
 /// </summary>
 internal static class BatchLocations
 {
-    public static bool IsRemote(string location) => location.Contains("://", StringComparison.Ordinal);
-
     /// <summary>
     /// A prefix always ends in '/', so <c>s3://b/scans</c> does not also list <c>s3://b/scans-old/...</c>;
     /// a local directory becomes a full path without a trailing separator.
@@ -15,7 +15,7 @@ internal static class BatchLocations
     public static string NormalizeRoot(string root)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
-        if (IsRemote(root))
+        if (StorageLocation.IsRemote(root))
         {
             return root.EndsWith('/') ? root : root + "/";
         }
@@ -26,7 +26,7 @@ internal static class BatchLocations
     /// <summary>The part of <paramref name="location"/> below <paramref name="root"/> (both normalized), with '/'.</summary>
     public static string RelativePath(string root, string location)
     {
-        if (IsRemote(root))
+        if (StorageLocation.IsRemote(root))
         {
             if (!location.StartsWith(root, StringComparison.Ordinal))
             {
@@ -43,12 +43,12 @@ internal static class BatchLocations
     /// <summary>True if <paramref name="location"/> is <paramref name="root"/> itself or below it.</summary>
     public static bool IsUnder(string root, string location)
     {
-        if (IsRemote(root) != IsRemote(location))
+        if (StorageLocation.IsRemote(root) != StorageLocation.IsRemote(location))
         {
             return false;
         }
 
-        if (IsRemote(root))
+        if (StorageLocation.IsRemote(root))
         {
             return location.StartsWith(root, StringComparison.Ordinal);
         }
@@ -69,7 +69,7 @@ internal static class BatchLocations
         int dot = relativePath.LastIndexOf('.');
         string stem = dot > slash + 1 ? relativePath[..dot] : relativePath;
         string mapped = stem + suffix;
-        if (IsRemote(destinationRoot))
+        if (StorageLocation.IsRemote(destinationRoot))
         {
             return destinationRoot + mapped;
         }

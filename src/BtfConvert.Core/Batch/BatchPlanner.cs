@@ -57,7 +57,7 @@ public sealed class BatchPlanner
             }
 
             string destination = BatchLocations.Destination(DestinationRoot, relative, _settings.Suffix);
-            string? unsafeReason = BatchLocations.IsRemote(DestinationRoot) ? null : BatchLocations.UnsafeForLocal(relative);
+            string? unsafeReason = StorageLocation.IsRemote(DestinationRoot) ? null : BatchLocations.UnsafeForLocal(relative);
             if (unsafeReason is not null)
             {
                 items.Add(new BatchItem(source, relative, destination, BatchAction.Fail, $"{source.Location}: {unsafeReason}"));
@@ -108,7 +108,7 @@ public sealed class BatchPlanner
                 : item with
                 {
                     Action = BatchAction.Fail,
-                    Reason = $"{item.Destination}: output exists and was not written by btfconvert (use --overwrite to replace it)",
+                    Reason = $"{item.Destination}: output exists and was not written by btfconvert ({OutputExistsException.OverwriteHint})",
                 };
         }
 

@@ -66,35 +66,8 @@ public sealed class BatchRunner
     public async Task<BatchSummary> RunAsync(IReadOnlyList<BatchItem> plan, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        int converted = 0, skipped = 0, failed = 0;
-        long sourceBytes = 0, outputBytes = 0;
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-
-        void Record(BatchItemResult result)
-        {
-            switch (result.Status)
-            {
-                case BatchStatus.Converted:
-                    Interlocked.Increment(ref converted);
-                    Interlocked.Add(ref sourceBytes, result.SourceBytes);
-                    Interlocked.Add(ref outputBytes, result.OutputBytes);
-                    break;
-                case BatchStatus.Skipped:
-                    Interlocked.Increment(ref skipped);
-                    break;
-                default:
-                    Interlocked.Increment(ref failed);
-                    if (_settings.FailFast)
-                    {
-                        failFast.Cancel();
-                    }
-
-                    break;
-            }
-
-            _observer.Finished(result);
-        }
-
+        var tally = new Tally(_observer, _settings.FailFast ? failFast : null);
         foreach (var item in plan.Where(i => i.Action != BatchAction.Convert))
         {
             if (failFast.IsCancellationRequested)
@@ -102,34 +75,16 @@ public sealed class BatchRunner
                 break;
             }
 
-            Record(item.Action == BatchAction.Skip
+            tally.Record(item.Action == BatchAction.Skip
                 ? new BatchItemResult(item, BatchStatus.Skipped, null, item.Source.Length, item.ExistingOutput?.Length ?? 0, TimeSpan.Zero)
                 : new BatchItemResult(item, BatchStatus.Failed, new BatchPlanException(item.Reason), item.Source.Length, 0, TimeSpan.Zero));
         }
 
-        var conversions = plan.Where(i => i.Action == BatchAction.Convert).ToList();
         try
         {
-            await Parallel.ForEachAsync(conversions,
+            await Parallel.ForEachAsync(plan.Where(i => i.Action == BatchAction.Convert).ToList(),
                 new ParallelOptions { MaxDegreeOfParallelism = _settings.Jobs, CancellationToken = failFast.Token },
-                async (item, ct) =>
-                {
-                    var itemClock = Stopwatch.StartNew();
-                    try
-                    {
-                        var result = await ConvertAsync(item, ct).ConfigureAwait(false);
-                        Record(new BatchItemResult(item, BatchStatus.Converted, null, result.SourceBytes, result.OutputBytes, itemClock.Elapsed));
-                    }
-                    catch (Exception e) when (ct.IsCancellationRequested)
-                    {
-                        // Whatever a cancelled conversion threw (the SDK may wrap it), it was aborted, not failed.
-                        throw new OperationCanceledException($"{item.Source.Location}: cancelled", e, ct);
-                    }
-                    catch (Exception e)
-                    {
-                        Record(new BatchItemResult(item, BatchStatus.Failed, e, item.Source.Length, 0, itemClock.Elapsed));
-                    }
-                }).ConfigureAwait(false);
+                async (item, ct) => tally.Record(await ConvertReportingAsync(item, ct).ConfigureAwait(false))).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && failFast.IsCancellationRequested)
         {
@@ -137,35 +92,89 @@ public sealed class BatchRunner
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        int done = converted + skipped + failed;
-        return new BatchSummary(plan.Count, converted, skipped, failed, plan.Count - done, sourceBytes, outputBytes, clock.Elapsed);
+        return tally.Summary(plan.Count, clock.Elapsed);
     }
 
-    private async Task<ConversionResult> ConvertAsync(BatchItem item, CancellationToken cancellationToken)
+    /// <summary>Converts one planned input; a failure becomes its result, a cancellation is rethrown.</summary>
+    private async Task<BatchItemResult> ConvertReportingAsync(BatchItem item, CancellationToken ct)
+    {
+        var itemClock = Stopwatch.StartNew();
+        try
+        {
+            var result = await ConvertAsync(item, ct).ConfigureAwait(false);
+            return new BatchItemResult(item, BatchStatus.Converted, null, result.SourceBytes, result.OutputBytes, itemClock.Elapsed);
+        }
+        catch (Exception e) when (ct.IsCancellationRequested)
+        {
+            // Whatever a cancelled conversion threw (the SDK may wrap it), it was aborted, not failed.
+            throw new OperationCanceledException($"{item.Source.Location}: cancelled", e, ct);
+        }
+        catch (Exception e)
+        {
+            return new BatchItemResult(item, BatchStatus.Failed, e, item.Source.Length, 0, itemClock.Elapsed);
+        }
+    }
+
+    private Task<ConversionResult> ConvertAsync(BatchItem item, CancellationToken cancellationToken)
     {
         _observer.Started(item);
-        string input = item.Source.Location;
-        // A fresh look at the source: the record carries the ETag the reads are pinned to (one HEAD on S3).
-        await using var source = await _storage.OpenReadAsync(input, cancellationToken).ConfigureAwait(false);
-        var sourceInfo = new StorageObjectInfo(input, source.Length, source.ETag, null, new Dictionary<string, string>());
-        var info = await SourceInspector.InspectAsync(source, cancellationToken).ConfigureAwait(false);
-        foreach (var warning in info.Warnings)
-        {
-            _observer.Warning(item, warning);
-        }
-
-        var options = _settings.Options with { Threads = _settings.ThreadsPerJob };
-        var metadata = OutputRecord.Create(input, sourceInfo, _settings.Options);
         // Replacing is allowed only for what the plan looked at; an output appearing since then is refused.
-        var sinkOptions = new SinkOptions(item.ExistingOutput is not null, metadata) { CreateParentDirectories = true };
-        await using var sink = await _storage.CreateAsync(item.Destination, sinkOptions, cancellationToken).ConfigureAwait(false);
-        var progress = new ItemProgress(_observer, item);
-        return await TiffConverter.ConvertAsync(info, source, sink, options, progress, cancellationToken).ConfigureAwait(false);
+        var job = new ConversionJob(item.Source.Location, item.Destination, _settings.Options with { Threads = _settings.ThreadsPerJob },
+            Replace: item.ExistingOutput is not null, MissingSource: "no such file or object (deleted since it was listed)")
+        {
+            CreateParentDirectories = true,
+        };
+        return StorageConversion.ConvertAsync(_storage, job, new ItemMonitor(_observer, item), cancellationToken);
     }
 
-    // Reports synchronously (Progress<T> would post to the thread pool and could arrive after Finished).
-    private sealed class ItemProgress(IBatchObserver observer, BatchItem item) : IProgress<ConversionProgress>
+    // Reports progress synchronously (Progress<T> would post to the thread pool and could arrive after Finished).
+    private sealed class ItemMonitor(IBatchObserver observer, BatchItem item) : IConversionMonitor, IProgress<ConversionProgress>
     {
+        public void Inspected(SourceInfo source, long sourceBytes)
+        {
+            foreach (var warning in source.Warnings)
+            {
+                observer.Warning(item, warning);
+            }
+        }
+
+        public Task<ConversionResult> TrackAsync(long sourceBytes, Func<IProgress<ConversionProgress>?, Task<ConversionResult>> convert) =>
+            convert(this);
+
         public void Report(ConversionProgress value) => observer.Progress(item, value.BytesRead);
+    }
+
+    /// <summary>The running totals of a batch, counted from its parallel conversions; the first failure stops the rest under --fail-fast.</summary>
+    private sealed class Tally(IBatchObserver observer, CancellationTokenSource? stopOnFailure)
+    {
+        private int _converted, _skipped, _failed;
+        private long _sourceBytes, _outputBytes;
+
+        public void Record(BatchItemResult result)
+        {
+            switch (result.Status)
+            {
+                case BatchStatus.Converted:
+                    Interlocked.Increment(ref _converted);
+                    Interlocked.Add(ref _sourceBytes, result.SourceBytes);
+                    Interlocked.Add(ref _outputBytes, result.OutputBytes);
+                    break;
+                case BatchStatus.Skipped:
+                    Interlocked.Increment(ref _skipped);
+                    break;
+                default:
+                    Interlocked.Increment(ref _failed);
+                    stopOnFailure?.Cancel();
+                    break;
+            }
+
+            observer.Finished(result);
+        }
+
+        public BatchSummary Summary(int inputs, TimeSpan elapsed)
+        {
+            int done = _converted + _skipped + _failed;
+            return new BatchSummary(inputs, _converted, _skipped, _failed, inputs - done, _sourceBytes, _outputBytes, elapsed);
+        }
     }
 }

@@ -27,4 +27,7 @@ public interface IByteSink : IAsyncDisposable
 
     /// <summary>Discards everything written. Safe to call more than once and after a failed commit.</summary>
     ValueTask AbortAsync();
+
+    /// <summary>The error of a sink used before <see cref="OpenAsync"/> (a bug in the caller, never the user's).</summary>
+    static InvalidOperationException NotOpened() => new("sink not opened");
 }

@@ -40,7 +40,7 @@ internal sealed class LocalFileSink : IByteSink
     {
         if (!_overwrite && File.Exists(_path))
         {
-            throw new OutputExistsException($"{Name}: output exists (use --overwrite to replace it)");
+            throw OutputExistsException.For(Name);
         }
 
         string? directory = Path.GetDirectoryName(_path);
@@ -72,7 +72,7 @@ internal sealed class LocalFileSink : IByteSink
 
     public async ValueTask AppendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        var stream = _stream ?? throw new InvalidOperationException("sink not opened");
+        var stream = _stream ?? throw IByteSink.NotOpened();
         try
         {
             await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
@@ -93,7 +93,7 @@ internal sealed class LocalFileSink : IByteSink
 
     public async ValueTask CommitAsync(ReadOnlyMemory<byte> head, CancellationToken cancellationToken)
     {
-        var stream = _stream ?? throw new InvalidOperationException("sink not opened");
+        var stream = _stream ?? throw IByteSink.NotOpened();
         if (head.Length != _headLength)
         {
             throw new ArgumentException($"head is {head.Length} bytes but {_headLength} were reserved", nameof(head));

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using BtfConvert.Core.Batch;
 
 namespace BtfConvert.Core.IO;
 

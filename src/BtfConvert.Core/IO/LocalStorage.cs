@@ -6,7 +6,7 @@ namespace BtfConvert.Core.IO;
 /// <summary>Local paths. Handles everything that is not a URI with a scheme (so it goes last in a router).</summary>
 public sealed class LocalStorage : IStorage
 {
-    public bool CanHandle(string location) => !location.Contains("://", StringComparison.Ordinal);
+    public bool CanHandle(string location) => !StorageLocation.IsRemote(location);
 
     public Task<IByteSource> OpenReadAsync(string location, CancellationToken cancellationToken) =>
         Task.FromResult<IByteSource>(LocalFileSource.Open(location));
@@ -15,7 +15,7 @@ public sealed class LocalStorage : IStorage
     {
         if (!options.Overwrite && File.Exists(location))
         {
-            throw new OutputExistsException($"{location}: output exists (use --overwrite to replace it)");
+            throw OutputExistsException.For(location);
         }
 
         if (options.CreateParentDirectories && Path.GetDirectoryName(Path.GetFullPath(location)) is { } directory)

@@ -25,13 +25,13 @@ internal sealed class MemoryByteSink(string name = "memory") : IByteSink
 
     public ValueTask AppendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        (_stream ?? throw new InvalidOperationException("sink not opened")).Write(data.Span);
+        (_stream ?? throw IByteSink.NotOpened()).Write(data.Span);
         return ValueTask.CompletedTask;
     }
 
     public ValueTask CommitAsync(ReadOnlyMemory<byte> head, CancellationToken cancellationToken)
     {
-        var stream = _stream ?? throw new InvalidOperationException("sink not opened");
+        var stream = _stream ?? throw IByteSink.NotOpened();
         if (head.Length != _headLength)
         {
             throw new ArgumentException($"head is {head.Length} bytes but {_headLength} were reserved", nameof(head));

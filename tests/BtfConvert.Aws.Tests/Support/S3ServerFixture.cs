@@ -34,25 +34,9 @@ public sealed class S3ServerFixture : IAsyncLifetime
 
     public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
-    public static string RepositoryRoot
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "BtfConvert.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-
-            throw new InvalidOperationException("cannot find the repository root (BtfConvert.sln) above " + AppContext.BaseDirectory);
-        }
-    }
-
     public async Task InitializeAsync()
     {
-        string packageDir = Path.Combine(RepositoryRoot, "tests", "s3rver");
+        string packageDir = Path.Combine(Repository.Root, "tests", "s3rver");
         string script = Path.Combine(packageDir, "node_modules", "s3rver", "bin", "s3rver.js");
         string? node = FindOnPath("node");
         if (node is null)

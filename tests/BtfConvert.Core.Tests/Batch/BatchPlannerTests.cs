@@ -28,7 +28,7 @@ public sealed class BatchPlannerTests
         });
 
     private static Dictionary<string, string> RecordFor(StorageObjectInfo source, ConversionOptions options) =>
-        OutputRecord.Create(source.Location, source, options);
+        OutputRecord.Create(source.Location, source, options.Fingerprint());
 
     [Fact]
     public void Selects_by_glob_recursively_and_maps_to_the_same_tree()

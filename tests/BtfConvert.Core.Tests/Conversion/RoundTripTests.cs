@@ -33,7 +33,11 @@ public sealed class RoundTripTests : IDisposable
     /// </summary>
     private static SampleSpec Spec(int width, int height, int rowsPerStrip, int spp, int seed) => new()
     {
-        Width = width, Height = height, RowsPerStrip = rowsPerStrip, SamplesPerPixel = spp, Seed = seed,
+        Width = width,
+        Height = height,
+        RowsPerStrip = rowsPerStrip,
+        SamplesPerPixel = spp,
+        Seed = seed,
         Olympus = (long)width * height > 27 * 25,
     };
 

@@ -1,15 +1,14 @@
 using System.Globalization;
-using BtfConvert.Core.Conversion;
-using BtfConvert.Core.IO;
-
-namespace BtfConvert.Core.Batch;
+namespace BtfConvert.Core.IO;
 
 /// <summary>
 /// What a conversion records with its output (S3 user metadata x-amz-meta-*, or the local sidecar of
 /// <see cref="LocalOutputRecord"/>) and how a batch run decides from it that the output is up to date.
 /// The keys are the ones <c>btfconvert convert</c> writes, so outputs of single conversions are recognised too.
+/// It lives in IO, beside the storages that keep it, and takes the options as their fingerprint: IO depends on no
+/// other Core namespace, so the namespace graph stays acyclic (see NamespaceGraphTests).
 /// </summary>
-public static class OutputRecord
+internal static class OutputRecord
 {
     public const string Source = "btfconvert-source";
     public const string SourceETag = "btfconvert-source-etag";
@@ -29,13 +28,13 @@ public static class OutputRecord
     /// </summary>
     public const int MaxSourceLength = 512;
 
-    public static Dictionary<string, string> Create(string source, StorageObjectInfo sourceInfo, ConversionOptions options) => new()
+    public static Dictionary<string, string> Create(string source, StorageObjectInfo sourceInfo, string optionsFingerprint) => new()
     {
         [Source] = ShortenSource(source),
         [SourceETag] = sourceInfo.ETag ?? string.Empty,
         [SourceSize] = sourceInfo.Length.ToString(CultureInfo.InvariantCulture),
         [Version] = ProductInfo.Version,
-        [Options] = options.Fingerprint(),
+        [Options] = optionsFingerprint,
     };
 
     /// <summary>The location as recorded: unchanged when short, else "…" + its tail + "#sha256:" + 16 hex digits.</summary>
