@@ -25,20 +25,11 @@ dotnet build bench/BtfConvert.ShapingProxy -c Release -v q -nologo >/dev/null
 PROXY=bench/BtfConvert.ShapingProxy/bin/Release/net10.0/shaping-proxy.dll
 BYTES=$(stat -c %s "$IN")
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-DATA=$(mktemp -d "${TMPDIR:-/tmp}/btfconvert-bench-s3rver.XXXXXX")
-BUCKET=bench
-(cd tests/s3rver && NODE_OPTIONS=--openssl-legacy-provider exec node node_modules/s3rver/bin/s3rver.js \
-  -d "$DATA" -a 127.0.0.1 -p "$PORT" --silent --configure-bucket "$BUCKET") &
-SERVER=$!
 PROXY_PID=
-cleanup() {
-  [ -n "$PROXY_PID" ] && { kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; }
-  kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$DATA"
-}
-trap cleanup EXIT
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
-export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_EC2_METADATA_DISABLED=true
+# shellcheck disable=SC2016
+EXTRA_CLEANUP='[ -n "$PROXY_PID" ] && { kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; }'
+# shellcheck source=bench/s3-server.sh
+. bench/s3-server.sh
 KEY=$(basename "$IN")
 curl -sf -T "$IN" "http://127.0.0.1:$PORT/$BUCKET/$KEY" >/dev/null
 for copy in a b; do curl -sf -T "$IN" "http://127.0.0.1:$PORT/$BUCKET/two/$copy.btf" >/dev/null; done
@@ -91,7 +82,7 @@ rm -f "$OUT/s3.tiff"
 marginal() { # label, single-run user, single-run sys, batch args...
   local label=$1 su=$2 ss=$3; shift 3
   rm -rf "$OUT/two-out"
-  read -r _ u s _ _ < <(run batch "$@" "$OUT/two-out" --jobs 1)
+  read -r _ u s _ _ < <(run batch "$@" "$OUT/two-out" --jobs 1 --force)
   awk -v u="$u" -v s="$s" -v su="$su" -v ss="$ss" -v b="$BYTES" -v l="$label" \
     'BEGIN { printf "%-22s %s CPU-s for two copies, %s for one: marginal %.2f CPU-s/GB\n", l, u + s, su + ss, (u + s - su - ss) / (b / 1e9) }'
 }

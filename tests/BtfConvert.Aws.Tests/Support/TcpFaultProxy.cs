@@ -27,7 +27,7 @@ public enum FaultKind
 /// which no off-the-shelf proxy does deterministically; bench/BtfConvert.ShapingProxy runs this same file as a
 /// tool. Bounded: at most <see cref="MaxConnections"/> connections, 64 KiB buffers.
 /// </summary>
-public sealed class TcpFaultProxy : IAsyncDisposable
+public sealed partial class TcpFaultProxy : IAsyncDisposable
 {
     public const int MaxConnections = 64;
     private readonly TcpListener _listener;
@@ -60,12 +60,6 @@ public sealed class TcpFaultProxy : IAsyncDisposable
 
     /// <summary>Requests seen with the given method since the last <see cref="Arm"/>.</summary>
     public int Requests => Volatile.Read(ref _requests);
-
-    /// <summary>Delay before the first byte of every response (the time to first byte of a distant store).</summary>
-    public TimeSpan Latency { get; set; }
-
-    /// <summary>Response bytes per second on each connection; 0 for no limit (a store's per-connection rate).</summary>
-    public long BytesPerSecondPerConnection { get; set; }
 
     /// <summary>Client connections accepted so far.</summary>
     public int ConnectionsAccepted => Volatile.Read(ref _acceptedConnections);
@@ -281,51 +275,6 @@ public sealed class TcpFaultProxy : IAsyncDisposable
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
         {
-        }
-    }
-
-    private sealed class Pacing
-    {
-        public long StartTimestamp;
-        public long BytesSinceStart;
-    }
-
-    /// <summary>Forwards response bytes after the latency (once per response) and no faster than the per-connection rate.</summary>
-    private async Task ShapedWriteAsync(Stream to, ReadOnlyMemory<byte> data, ConnectionState state, Pacing pacing, CancellationToken cancellationToken)
-    {
-        if (state.ResponseDue)
-        {
-            state.ResponseDue = false;
-            if (Latency > TimeSpan.Zero)
-            {
-                await Task.Delay(Latency, cancellationToken);
-            }
-
-            // Idle time between responses is not credit: the rate applies from each response's first byte.
-            pacing.StartTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
-            pacing.BytesSinceStart = 0;
-        }
-
-        long rate = BytesPerSecondPerConnection;
-        if (rate <= 0)
-        {
-            await to.WriteAsync(data, cancellationToken);
-            return;
-        }
-
-        // Slices of at most 1/200 s of the rate (16 KiB at most) keep the flow smooth rather than bursty.
-        int slice = (int)Math.Clamp(rate / 200, 1024, 16 << 10);
-        for (int at = 0; at < data.Length; at += slice)
-        {
-            var part = data.Slice(at, Math.Min(slice, data.Length - at));
-            await to.WriteAsync(part, cancellationToken);
-            pacing.BytesSinceStart += part.Length;
-            var due = TimeSpan.FromSeconds((double)pacing.BytesSinceStart / rate);
-            var ahead = due - System.Diagnostics.Stopwatch.GetElapsedTime(pacing.StartTimestamp);
-            if (ahead > TimeSpan.FromMilliseconds(1))
-            {
-                await Task.Delay(ahead, cancellationToken);
-            }
         }
     }
 

@@ -36,18 +36,22 @@ public sealed class ReadAheadWindowTests
         Assert.Equal([2, 4, 8, 16, 16], sizes);
     }
 
-    [Fact]
-    public void Holds_when_the_converter_is_the_bottleneck()
+    /// <summary>A window after five one-second epochs of the same kind.</summary>
+    private static ReadAheadWindow AfterFiveEpochs(int initial, int max, bool waited)
     {
-        var window = new ReadAheadWindow(4, 16, startTimestamp: 0);
+        var window = new ReadAheadWindow(initial, max, startTimestamp: 0);
         long clock = 0;
         for (int i = 0; i < 5; i++)
         {
-            Epoch(window, ref clock, 1.0, waited: false);
+            Epoch(window, ref clock, 1.0, waited);
         }
 
-        Assert.Equal(4, window.Size);
+        return window;
     }
+
+    [Fact]
+    public void Holds_when_the_converter_is_the_bottleneck() =>
+        Assert.Equal(4, AfterFiveEpochs(4, 16, waited: false).Size);
 
     [Fact]
     public void Steps_back_when_more_reads_bring_no_more_throughput_and_probes_again_later()
@@ -69,15 +73,6 @@ public sealed class ReadAheadWindowTests
     }
 
     [Fact]
-    public void A_fixed_source_never_changes()
-    {
-        var window = new ReadAheadWindow(2, 2, startTimestamp: 0);
-        long clock = 0;
-        for (int i = 0; i < 5; i++)
-        {
-            Epoch(window, ref clock, 1.0, waited: true);
-        }
-
-        Assert.Equal(2, window.Size);
-    }
+    public void A_fixed_source_never_changes() =>
+        Assert.Equal(2, AfterFiveEpochs(2, 2, waited: true).Size);
 }
