@@ -68,7 +68,7 @@ for setting in "${SETTINGS[@]}"; do
   stop_proxy
   read -r _ accepted _ peak < "$OUT/proxy-stats.txt"
   cpu=$(cpu_per_gb "$u" "$s")
-  [ "$setting" = "${SETTINGS[1]:-}" ] && { first_u=$u; first_s=$s; first_setting=$setting; }
+  if [ "$rate" != 0 ] && [ -z "${first_setting:-}" ]; then first_u=$u; first_s=$s; first_setting=$setting; fi
   cmp -s "$OUT/local.tiff" "$OUT/s3.tiff" && same="identical" || same="DIFFERENT"
   model=$(awk -v k="$reads" -v l="$latency" -v c="$rate" 'BEGIN { r = 4.194304; if (c == 0) print "-"; else printf "%.0f", k * r / (l / 1000 + r / c) }')
   printf "%-22s %7s %8.0f %11s %10s %8.2f %9d %11s %s\n" "s3 ${latency}ms ${rate}MB/s/conn" "$w" \
@@ -78,7 +78,7 @@ for setting in "${SETTINGS[@]}"; do
 done
 rm -f "$OUT/s3.tiff"
 
-# Marginal CPU per GB: the second of two copies converted in one batch process (local, and S3 at the second setting).
+# Marginal CPU per GB: the second of two copies converted in one batch process (local, and S3 at the first shaped link).
 marginal() { # label, single-run user, single-run sys, batch args...
   local label=$1 su=$2 ss=$3; shift 3
   rm -rf "$OUT/two-out"
