@@ -49,8 +49,10 @@ internal static class StripReader
     /// <summary>
     /// Reads every row and hands it to <paramref name="onRow"/> on the calling thread (which may block for
     /// back-pressure). <paramref name="onProgress"/> is called after each run with rows done and bytes read.
+    /// <paramref name="readAhead"/> reads are kept in flight at first; up to the source's
+    /// <see cref="IByteSource.MaxConcurrency"/> as <see cref="ReadAheadWindow"/> decides.
     /// </summary>
-    public static void ReadRows(IByteSource source, SourceImage image, int readSize,
+    public static void ReadRows(IByteSource source, SourceImage image, int readSize, int readAhead,
         Action<ReadOnlySpan<byte>> onRow, Action<long, long>? onProgress, CancellationToken cancellationToken,
         StageTimings? timings = null)
     {
@@ -59,7 +61,7 @@ internal static class StripReader
         // The pool hands out power-of-two arrays: count what a read really holds.
         long bufferBytes = (long)BitOperations.RoundUpToPowerOf2((uint)(Math.Max(1, readSize / rowBytes) * rowBytes));
         int maxReads = (int)Math.Clamp(MaxReadAheadBytes / bufferBytes, 1, Math.Max(1, source.MaxConcurrency));
-        var window = new ReadAheadWindow(source.PreferredConcurrency, maxReads);
+        var window = new ReadAheadWindow(readAhead, maxReads);
         var pending = new Queue<(RowRun Run, byte[] Buffer, Task Read)>();
         using var runs = PlanReads(image, readSize).GetEnumerator();
         long bytesRead = 0;
