@@ -99,7 +99,9 @@ public static class TiffConverter
             try
             {
                 int readSize = options.ReadSize > 0 ? options.ReadSize : input.PreferredReadSize;
-                StripReader.ReadRows(input, image, readSize, input.PreferredConcurrency,
+                // Plain uncompressed strips are copied as they are (the fast path); anything else is decoded.
+                var readRows = image.IsPlainStrips ? (RowReader)StripReader.ReadRows : Decoding.DecodingRowReader.ReadRows;
+                readRows(input, image, readSize, input.PreferredConcurrency,
                     row => pyramid.Top.PushRow(row),
                     (rows, bytes) => progress?.Report(new ConversionProgress(rows, image.Height, bytes, output.Position)),
                     pipeline.Token,
@@ -115,6 +117,9 @@ public static class TiffConverter
         thread.Start();
         return done.Task;
     }
+
+    private delegate void RowReader(IByteSource source, SourceImage image, int readSize, int readAhead,
+        Action<ReadOnlySpan<byte>> onRow, Action<long, long>? onProgress, CancellationToken cancellationToken, StageTimings? timings);
 
     /// <summary>
     /// Most memory the level chain's row bands may take. Memory grows with the width (one tile-height band per
