@@ -42,7 +42,7 @@ public static class SourceInspector
         }
 
         var main = SourceImage.FromDirectory(file, mainIndex);
-        var warnings = new List<string>();
+        var warnings = new List<string>(file.Warnings);
         var associated = new List<AssociatedImage>();
         long associatedBytes = 0;
         for (int i = 0; i < file.Directories.Count; i++)
