@@ -43,6 +43,11 @@ public static class SourceInspector
 
         var main = SourceImage.FromDirectory(file, mainIndex);
         var warnings = new List<string>(file.Warnings);
+        if (ImageOrientation.InvalidValueWarning(main.Directory) is { } orientationWarning)
+        {
+            warnings.Add(orientationWarning);
+        }
+
         var associated = new List<AssociatedImage>();
         long associatedBytes = 0;
         for (int i = 0; i < file.Directories.Count; i++)

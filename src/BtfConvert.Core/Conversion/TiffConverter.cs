@@ -22,6 +22,8 @@ public static class TiffConverter
         options.Validate();
         var stopwatch = Stopwatch.StartNew();
         var image = source.Main;
+        var orientation = options.IgnoreOrientation ? ImageOrientation.Upright : ImageOrientation.Of(image.Directory);
+        orientation.CheckConvertible(input.Name, image, options.IgnoreOrientation);
         var plan = PyramidPlan.Create(image.Width, image.Height, options.TileSize, options.TileSize);
         CheckLevelChainMemory(input.Name, plan, image.SamplesPerPixel);
         var format = new TileFormat(options.TileSize, options.TileSize, image.SamplesPerPixel);
@@ -40,7 +42,7 @@ public static class TiffConverter
             var pyramid = new PyramidBuilder(plan, image.SamplesPerPixel, pipeline, timings);
             try
             {
-                await RunProducerAsync(input, image, pyramid, pipeline, output, options, progress, timings).ConfigureAwait(false);
+                await RunProducerAsync(input, image, orientation, pyramid, pipeline, output, options, progress, timings).ConfigureAwait(false);
                 await pipeline.CompleteAsync().ConfigureAwait(false);
             }
             catch (Exception e)
@@ -88,7 +90,7 @@ public static class TiffConverter
         }
     }
 
-    private static Task RunProducerAsync(IByteSource input, SourceImage image, PyramidBuilder pyramid,
+    private static Task RunProducerAsync(IByteSource input, SourceImage image, ImageOrientation orientation, PyramidBuilder pyramid,
         TileEncodingPipeline pipeline, IByteSink output, ConversionOptions options, IProgress<ConversionProgress>? progress,
         StageTimings timings)
     {
@@ -100,10 +102,11 @@ public static class TiffConverter
             {
                 int readSize = options.ReadSize > 0 ? options.ReadSize : input.PreferredReadSize;
                 StripReader.ReadRows(input, image, readSize, input.PreferredConcurrency,
-                    row => pyramid.Top.PushRow(row),
+                    orientation.Uprighting(image.RowBytes, image.SamplesPerPixel, row => pyramid.Top.PushRow(row)),
                     (rows, bytes) => progress?.Report(new ConversionProgress(rows, image.Height, bytes, output.Position)),
                     pipeline.Token,
-                    timings);
+                    timings,
+                    orientation.BottomUp);
                 done.SetResult();
             }
             catch (Exception e)
