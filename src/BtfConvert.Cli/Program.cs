@@ -42,9 +42,15 @@ public static class Program
     private static async Task ExitIfStillBlockedAsync()
     {
         await Task.Delay(ForcedExitDelay).ConfigureAwait(false);
-        while (InterruptedExit.IsPublishing)
+        if (InterruptedExit.IsPublishing)
         {
-            await Task.Delay(100).ConfigureAwait(false);
+            while (InterruptedExit.IsPublishing)
+            {
+                await Task.Delay(100).ConfigureAwait(false);
+            }
+
+            // The publish just ended: the normal path reports its outcome and exits within milliseconds.
+            await Task.Delay(ForcedExitDelay).ConfigureAwait(false);
         }
 
         int deleted = InterruptedExit.DeleteTemporaries();
