@@ -81,13 +81,23 @@ public readonly record struct ImageOrientation(int Value)
         };
     }
 
-    /// <summary>Refuses 5–8 unless the caller converts as stored; the message names the orientation, the memory and the option.</summary>
-    /// <exception cref="NotSupportedException">A transposed orientation and <paramref name="asStored"/> is false.</exception>
-    internal void CheckConvertible(string name, SourceImage image, bool asStored)
+    /// <summary>
+    /// Refuses 5–8 unless the caller converts as stored, and 3–4 when the row source cannot read bottom-up (the
+    /// decoding reader goes through compressed strips or tiles front to back); the message names the orientation,
+    /// why, and the option.
+    /// </summary>
+    /// <exception cref="NotSupportedException">An orientation this conversion cannot turn upright, without <paramref name="asStored"/>.</exception>
+    internal void CheckConvertible(string name, SourceImage image, bool asStored, bool readsBottomUp)
     {
-        if (!Transposes || asStored)
+        if (asStored || !(Transposes || (BottomUp && !readsBottomUp)))
         {
             return;
+        }
+
+        if (!Transposes)
+        {
+            throw new NotSupportedException(
+                $"{name}: orientation {Describe()} is turned upright only for uncompressed strip inputs (this one is decoded front to back); use {AsStoredOption} to convert it as stored");
         }
 
         long bytes = (long)image.Width * image.Height * image.SamplesPerPixel;

@@ -23,7 +23,7 @@ public static class TiffConverter
         var stopwatch = Stopwatch.StartNew();
         var image = source.Main;
         var orientation = options.IgnoreOrientation ? ImageOrientation.Upright : ImageOrientation.Of(image.Directory);
-        orientation.CheckConvertible(input.Name, image, options.IgnoreOrientation);
+        orientation.CheckConvertible(input.Name, image, options.IgnoreOrientation, readsBottomUp: image.IsPlainStrips);
         var plan = PyramidPlan.Create(image.Width, image.Height, options.TileSize, options.TileSize);
         CheckLevelChainMemory(input.Name, plan, image.SamplesPerPixel);
         var format = new TileFormat(options.TileSize, options.TileSize, image.SamplesPerPixel);
@@ -101,12 +101,18 @@ public static class TiffConverter
             try
             {
                 int readSize = options.ReadSize > 0 ? options.ReadSize : input.PreferredReadSize;
-                StripReader.ReadRows(input, image, readSize, input.PreferredConcurrency,
-                    orientation.Uprighting(image.RowBytes, image.SamplesPerPixel, row => pyramid.Top.PushRow(row)),
-                    (rows, bytes) => progress?.Report(new ConversionProgress(rows, image.Height, bytes, output.Position)),
-                    pipeline.Token,
-                    timings,
-                    orientation.BottomUp);
+                // Plain uncompressed strips are copied as they are (the fast path); anything else is decoded.
+                var onRow = orientation.Uprighting(image.RowBytes, image.SamplesPerPixel, row => pyramid.Top.PushRow(row));
+                Action<long, long> onProgress = (rows, bytes) => progress?.Report(new ConversionProgress(rows, image.Height, bytes, output.Position));
+                if (image.IsPlainStrips)
+                {
+                    StripReader.ReadRows(input, image, readSize, input.PreferredConcurrency, onRow, onProgress, pipeline.Token, timings, orientation.BottomUp);
+                }
+                else
+                {
+                    Decoding.DecodingRowReader.ReadRows(input, image, readSize, input.PreferredConcurrency, onRow, onProgress, pipeline.Token, timings);
+                }
+
                 done.SetResult();
             }
             catch (Exception e)

@@ -18,6 +18,7 @@ public static class TiffTag
     public const ushort SamplesPerPixel = 277;
     public const ushort RowsPerStrip = 278;
     public const ushort StripByteCounts = 279;
+    public const ushort MaxSampleValue = 281;
     public const ushort XResolution = 282;
     public const ushort YResolution = 283;
     public const ushort PlanarConfiguration = 284;
