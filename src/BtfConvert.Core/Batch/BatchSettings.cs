@@ -9,10 +9,8 @@ public sealed record BatchSettings
     public const string DefaultInclude = "*.btf";
     public const string DefaultSuffix = ".tiff";
 
-    /// <summary>Per conversion, the budget the converter is built to stay under (see docs/operations.md).</summary>
-    public const long MemoryPerJobBytes = 256L << 20;
-
-    public const int MaxJobs = 16;
+    /// <summary>Beyond the default's cap (<see cref="JobCount.MaxDefault"/>), for machines larger than any we know.</summary>
+    public const int MaxJobs = 256;
 
     /// <summary>Source directory or prefix (s3://bucket/prefix/).</summary>
     public required string Source { get; init; }
@@ -42,14 +40,12 @@ public sealed record BatchSettings
 
     public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromMinutes(20);
 
-    public int Jobs { get; init; } = DefaultJobs(Environment.ProcessorCount);
+    /// <summary>Conversions at once; the CLI's default comes from <see cref="JobCount.ForThisMachine"/>.</summary>
+    public int Jobs { get; init; } = 2;
     public bool FailFast { get; init; }
 
-    /// <summary>
-    /// Each conversion already encodes on every core, so more jobs mostly overlap I/O (S3 latency, fsync):
-    /// two on a small VM, half the cores on bigger ones, at most four (4 × 256 MB).
-    /// </summary>
-    public static int DefaultJobs(int cores) => Math.Clamp(cores / 2, 2, 4);
+    /// <summary>This worker's part of the inputs (<c>--shard I/N</c>); the whole batch by default.</summary>
+    public ShardSpec Shard { get; init; } = ShardSpec.Whole;
 
     /// <summary>Encoding threads per conversion: the cores shared among the jobs unless --threads says otherwise.</summary>
     public int ThreadsPerJob => Options.Threads > 0 ? Options.Threads : Math.Max(1, Environment.ProcessorCount / Math.Max(1, Jobs));
