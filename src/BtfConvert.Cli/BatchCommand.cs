@@ -16,9 +16,9 @@ public static class BatchCommand
         var o = new BatchOptions();
         var command = new Command("batch", "Convert every .btf below a directory or S3 prefix, skipping outputs that are up to date (safe to run from cron)")
         {
-            o.Source, o.Destination, o.Include, o.Exclude, o.Suffix, o.Jobs, o.Shard, o.Force, o.DryRun, o.FailFast, o.Report, o.Wait, o.LockDir,
+            o.Source, o.Destination, o.Include, o.Exclude, o.Suffix, o.Jobs, o.Shard, o.Force, o.DryRun, o.FailFast, o.Report, o.Wait, o.LockDir, o.StallTimeout,
             ConvertCommand.TileSize, ConvertCommand.Compression, ConvertCommand.Quality, ConvertCommand.BigTiff,
-            ConvertCommand.Threads, ConvertCommand.Mpp, o.Overwrite,
+            ConvertCommand.Threads, ConvertCommand.Mpp, o.Overwrite, ConvertCommand.IgnoreOrientation,
         };
         command.SetAction((result, ct) => CommandRunner.RunAsync(result, global, ct, () => RunAsync(result, global, o, ct)));
         return command;

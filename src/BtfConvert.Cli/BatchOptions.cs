@@ -55,6 +55,12 @@ internal sealed class BatchOptions
         Description = "Also replace outputs that exist without a btfconvert record (someone else's files); outdated outputs of ours are always replaced",
     };
 
+    public Option<double> StallTimeout { get; } = new("--stall-timeout")
+    {
+        Description = $"Seconds without progress after which one input is stopped and reported as failed; 0 = never (default {BatchSettings.DefaultStallTimeout.TotalSeconds:0})",
+        DefaultValueFactory = _ => BatchSettings.DefaultStallTimeout.TotalSeconds,
+    };
+
     public BatchSettings SettingsFrom(ParseResult result) => new()
     {
         Shard = BatchScaling.ShardFrom(result.GetValue(Shard), result.GetValue(DryRun)),
@@ -68,5 +74,6 @@ internal sealed class BatchOptions
         Overwrite = result.GetValue(Overwrite),
         Jobs = BatchScaling.JobsFrom(result.GetValue(Jobs), result.GetValue(Source)!, result.GetValue(Destination)!),
         FailFast = result.GetValue(FailFast),
+        StallTimeout = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(StallTimeout), -1, TimeSpan.MaxValue.TotalSeconds / 2)),
     };
 }

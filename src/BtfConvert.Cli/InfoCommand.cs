@@ -78,7 +78,10 @@ public static class InfoCommand
             EstimateOutputBytes(raw, options.Compression, options.Quality),
             bigTiff,
             encoder.Name,
-            info.Warnings);
+            info.Warnings)
+        {
+            Orientation = ImageOrientation.Of(main.Directory).Describe(),
+        };
     }
 
     /// <summary>A TIFF btfconvert would not convert (<paramref name="reason"/>): its directories only, IFD 0 as the image.</summary>
@@ -112,6 +115,7 @@ public static class InfoCommand
             r.Convertible
                 ? string.Create(inv, $"Image:       {r.Width} x {r.Height}, {r.SourceFormat}; converted as {r.SamplesPerPixel} samples/pixel, 8-bit")
                 : string.Create(inv, $"Image:       {r.Width} x {r.Height}, {r.SourceFormat} (IFD 0)"),
+            $"Orientation: {r.Orientation}",
             $"Scanner:     {r.Make} {r.Model} {r.Artist}".TrimEnd(),
             $"Date:        {r.DateTime}",
             r.MicronsPerPixel is { } m ? string.Create(inv, $"Pixel size:  {m:0.######} µm ({r.PixelSizeSource})") : "Pixel size:  unknown (use --mpp)",
@@ -171,7 +175,11 @@ public static class InfoCommand
         double? MicronsPerPixel, string PixelSizeSource, double? Magnification, string? Camera,
         IReadOnlyList<TiffDirectoryReport> Directories, double? ResolutionMicronsPerPixel, IReadOnlyDictionary<string, string>? Record,
         bool Convertible, string? NotConvertible, IReadOnlyList<LevelReport> Levels, long TotalTiles,
-        long EstimatedOutputBytes, bool BigTiff, string Encoder, IReadOnlyList<string> Warnings);
+        long EstimatedOutputBytes, bool BigTiff, string Encoder, IReadOnlyList<string> Warnings)
+    {
+        /// <summary>The Orientation tag in words; flips are turned upright by convert, transposes need --ignore-orientation.</summary>
+        public string Orientation { get; init; } = string.Empty;
+    }
 
     public sealed record LevelReport(int Index, int Width, int Height, int TilesAcross, int TilesDown);
 }

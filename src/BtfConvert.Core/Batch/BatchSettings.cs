@@ -29,6 +29,17 @@ public sealed record BatchSettings
     /// <summary>Replace outputs that exist without a btfconvert record (someone else's files).</summary>
     public bool Overwrite { get; init; }
 
+    /// <summary>
+    /// A conversion that reports no progress (no bytes read, no tile written) for this long is stopped and reported
+    /// as failed; zero turns the watchdog off. 20 minutes: a working transfer reports progress every few seconds even
+    /// over a slow link (one report per 4–8 MiB read), and the longest silent steps of a real 24 GB slide over slow S3
+    /// are far shorter — CompleteMultipartUpload of ~3,000 parts (AWS: "may take several minutes") and the SDK's retries
+    /// of one request (4 retries, 100 s timeout each: under 7 minutes).
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = DefaultStallTimeout;
+
+    public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromMinutes(20);
+
     /// <summary>Conversions at once; the CLI's default comes from <see cref="JobCount.ForThisMachine"/>.</summary>
     public int Jobs { get; init; } = 2;
     public bool FailFast { get; init; }
@@ -47,6 +58,11 @@ public sealed record BatchSettings
         if (Jobs is < 1 or > MaxJobs)
         {
             throw new UsageException($"--jobs must be between 1 and {MaxJobs} (got {Jobs})");
+        }
+
+        if (StallTimeout < TimeSpan.Zero)
+        {
+            throw new UsageException($"--stall-timeout must be 0 (off) or a positive number of seconds (got {StallTimeout.TotalSeconds})");
         }
 
         if (string.IsNullOrEmpty(Suffix) || Suffix.Contains('/', StringComparison.Ordinal) || Suffix.Contains('\\', StringComparison.Ordinal))

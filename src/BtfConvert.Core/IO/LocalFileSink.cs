@@ -49,6 +49,7 @@ internal sealed class LocalFileSink : IByteSink
         try
         {
             _stream = new FileStream(_tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
+            InterruptedExit.Track(_tempPath);
         }
         catch (UnauthorizedAccessException e)
         {
@@ -127,6 +128,7 @@ internal sealed class LocalFileSink : IByteSink
         }
 
         _committed = true;
+        InterruptedExit.Untrack(_tempPath);
         // The record is inside the output now; a sidecar of an earlier version describes the file just replaced.
         LocalOutputRecord.Delete(_path);
         SyncDirectory(Path.GetDirectoryName(_path));
@@ -151,6 +153,7 @@ internal sealed class LocalFileSink : IByteSink
         if (!_committed)
         {
             TryDelete(_tempPath);
+            InterruptedExit.Untrack(_tempPath);
         }
     }
 
