@@ -117,8 +117,8 @@ public sealed class S3ThroughputTests(S3ServerFixture server) : IDisposable
         Assert.InRange(proxy.PeakConnections, 1, 4);
         using var storage = new S3Storage(server.Settings());
         var source = await storage.GetInfoAsync(server.Uri(key), default);
-        var local = await new LocalStorage().GetInfoAsync(output, default);
-        Assert.Equal(source!.ETag, local!.Metadata["btfconvert-source-etag"]);
+        await using var local = LocalFileSource.Open(output);
+        Assert.Equal(source!.ETag, (await BtfConvert.Core.Tiff.TiffHeadRecord.ReadAsync(local, default))["btfconvert-source-etag"]);
     }
 
     [SkippableTheory]

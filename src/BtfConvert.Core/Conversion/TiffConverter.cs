@@ -15,9 +15,15 @@ public static class TiffConverter
     /// <summary>Outputs whose worst-case size stays below this are written as classic TIFF in auto mode.</summary>
     public const long ClassicTiffLimit = (4L << 30) - (64L << 20);
 
+    public static Task<ConversionResult> ConvertAsync(
+        SourceInfo source, IByteSource input, IByteSink output, ConversionOptions options,
+        IProgress<ConversionProgress>? progress, CancellationToken cancellationToken) =>
+        ConvertAsync(source, input, output, options, record: null, progress, cancellationToken);
+
+    /// <param name="record">What the output records about itself (<see cref="OutputRecord"/>), embedded in its head.</param>
     public static async Task<ConversionResult> ConvertAsync(
         SourceInfo source, IByteSource input, IByteSink output, ConversionOptions options,
-        IProgress<ConversionProgress>? progress, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, string>? record, IProgress<ConversionProgress>? progress, CancellationToken cancellationToken)
     {
         options.Validate();
         var stopwatch = Stopwatch.StartNew();
@@ -30,7 +36,7 @@ public static class TiffConverter
         var encoder = TileEncoderFactories.Create(options.Compression, format, options.Quality, options.JpegEncoder);
         var (mpp, mppSource) = ResolvePixelSize(source, options);
         string description = OutputLayout.Describe(source, plan, encoder, mpp, mppSource);
-        var (layout, worstCase) = PlanLayout(source, plan, encoder, options.BigTiff, mpp, description);
+        var (layout, worstCase) = PlanLayout(source, plan, encoder, options.BigTiff, mpp, description, record);
         bool bigTiff = layout.BigTiff;
         var timings = new StageTimings();
 
@@ -167,9 +173,10 @@ public static class TiffConverter
     /// guess here would only surface after the whole conversion, as an output classic TIFF cannot address.
     /// </summary>
     internal static (OutputLayout Layout, long WorstCaseBytes) PlanLayout(
-        SourceInfo source, PyramidPlan plan, ITileEncoderFactory encoder, BigTiffMode mode, double? mpp, string description)
+        SourceInfo source, PyramidPlan plan, ITileEncoderFactory encoder, BigTiffMode mode, double? mpp, string description,
+        IReadOnlyDictionary<string, string>? record = null)
     {
-        var classic = OutputLayout.Create(source, plan, encoder, bigTiff: false, mpp, description);
+        var classic = OutputLayout.Create(source, plan, encoder, bigTiff: false, mpp, description, record);
         long worstCase = EstimateWorstCaseBytes(plan, encoder, classic.Head.Length);
         bool bigTiff = mode switch
         {
@@ -178,7 +185,7 @@ public static class TiffConverter
             _ => worstCase >= ClassicTiffLimit,
         };
         return bigTiff
-            ? (OutputLayout.Create(source, plan, encoder, bigTiff: true, mpp, description), worstCase)
+            ? (OutputLayout.Create(source, plan, encoder, bigTiff: true, mpp, description, record), worstCase)
             : (classic, worstCase);
     }
 

@@ -42,7 +42,8 @@ internal sealed class TileStageFixture
             .Set(TiffTag.StripByteCounts, TiffValue.Long((uint)pixels.Length));
         var source = new MemoryByteSource("stage.tif", new TiffHeadWriter(false, [ifd], [pixels]).Write());
         var info = await SourceInspector.InspectAsync(source, CancellationToken.None);
-        var layout = OutputLayout.Create(info, PyramidPlan.Create(width, height, Tile, Tile), Encoder, bigTiff: false, null, "stage");
+        var layout = OutputLayout.Create(info, PyramidPlan.Create(width, height, Tile, Tile), Encoder, bigTiff: false, null, "stage",
+            overviewMaxPixels: 0); // no overview held back: these tests follow each tile from submission to the sink
         var sink = new MemoryByteSink("stage.tiff");
         await sink.OpenAsync(layout.Head.Length, 0, CancellationToken.None);
         return new TileStageFixture(layout, sink);
