@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Pyramid;
 
 namespace BtfConvert.Core.Conversion;
 
@@ -8,15 +9,20 @@ namespace BtfConvert.Core.Conversion;
 /// Delivers the main image's rows in order with one pass of large reads: consecutive rows that are adjacent in the
 /// file (the usual case: strips stored in order) are coalesced into reads of about the source's preferred size, and
 /// a bounded number of reads run ahead of the consumer. Strips stored out of order are still read once each,
-/// in image order. Memory: (read-ahead + 1) × read size, whatever the image size.
+/// in image order. A run is read straight into the target's band when the target offers that memory (runs never
+/// cross a band boundary, so each fits one band); only runs read ahead of what the target can hold yet go through a
+/// pooled buffer and a row copy. Memory: at most (read-ahead + 1) × read size, whatever the image size.
 /// </summary>
 internal static class StripReader
 {
     /// <summary>A run of whole rows that are contiguous in the file.</summary>
     public readonly record struct RowRun(int FirstRow, int RowCount, long FileOffset);
 
-    /// <summary>Splits the image into runs of adjacent rows of at most <paramref name="maxBytes"/> (at least one row).</summary>
-    public static IEnumerable<RowRun> PlanReads(SourceImage image, int maxBytes)
+    /// <summary>
+    /// Splits the image into runs of adjacent rows of at most <paramref name="maxBytes"/> (at least one row), none
+    /// crossing a multiple of <paramref name="bandRows"/> (0: no such limit).
+    /// </summary>
+    public static IEnumerable<RowRun> PlanReads(SourceImage image, int maxBytes, int bandRows = 0)
     {
         int rowBytes = image.RowBytes;
         int maxRows = Math.Max(1, maxBytes / rowBytes);
@@ -27,7 +33,7 @@ internal static class StripReader
             int count = y - first;
             bool end = y == image.Height;
             long offset = end ? 0 : image.RowOffset(y);
-            if (end || count == maxRows || offset != firstOffset + ((long)count * rowBytes))
+            if (end || count == maxRows || offset != firstOffset + ((long)count * rowBytes) || (bandRows > 0 && y % bandRows == 0))
             {
                 yield return new RowRun(first, count, firstOffset);
                 first = y;
@@ -37,18 +43,20 @@ internal static class StripReader
     }
 
     /// <summary>
-    /// Reads every row and hands it to <paramref name="onRow"/> on the calling thread (which may block for
-    /// back-pressure). <paramref name="onProgress"/> is called after each run with rows done and bytes read.
+    /// Reads every row into <paramref name="target"/>, committing or pushing rows in order on the calling thread
+    /// (which may block for back-pressure). <paramref name="onProgress"/> is called after each run with rows done
+    /// and bytes read.
     /// </summary>
     public static void ReadRows(IByteSource source, SourceImage image, int readSize, int readAhead,
-        Action<ReadOnlySpan<byte>> onRow, Action<long, long>? onProgress, CancellationToken cancellationToken,
+        IRowTarget target, Action<long, long>? onProgress, CancellationToken cancellationToken,
         StageTimings? timings = null)
     {
         int rowBytes = image.RowBytes;
         readSize = Math.Max(readSize, rowBytes);
         readAhead = Math.Max(1, readAhead);
-        var pending = new Queue<(RowRun Run, byte[] Buffer, Task Read)>();
-        using var runs = PlanReads(image, readSize).GetEnumerator();
+        // A null buffer: the run is read into the target's band in place.
+        var pending = new Queue<(RowRun Run, byte[]? Buffer, Task Read)>();
+        using var runs = PlanReads(image, readSize, target.BandRows).GetEnumerator();
         long bytesRead = 0;
         try
         {
@@ -58,8 +66,10 @@ internal static class StripReader
                 {
                     var run = runs.Current;
                     int length = run.RowCount * rowBytes;
-                    byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
-                    var read = source.ReadExactlyAsync(run.FileOffset, buffer.AsMemory(0, length), cancellationToken).AsTask();
+                    var inPlace = target.TryReserveRows(run.FirstRow, run.RowCount);
+                    byte[]? buffer = inPlace.IsEmpty ? ArrayPool<byte>.Shared.Rent(length) : null;
+                    var into = buffer is null ? inPlace : buffer.AsMemory(0, length);
+                    var read = source.ReadExactlyAsync(run.FileOffset, into, cancellationToken).AsTask();
                     pending.Enqueue((run, buffer, read));
                 }
 
@@ -74,14 +84,19 @@ internal static class StripReader
                     long waitStart = Stopwatch.GetTimestamp();
                     task.GetAwaiter().GetResult();
                     timings?.AddRead(Stopwatch.GetTimestamp() - waitStart);
-                    for (int r = 0; r < current.RowCount; r++)
+                    if (data is null)
                     {
-                        onRow(data.AsSpan(r * rowBytes, rowBytes));
+                        target.CommitRows(current.FirstRow, current.RowCount);
+                    }
+
+                    for (int r = 0; data is not null && r < current.RowCount; r++)
+                    {
+                        target.PushRow(data.AsSpan(r * rowBytes, rowBytes));
                     }
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(data);
+                    ReturnBuffer(data);
                 }
 
                 bytesRead += (long)current.RowCount * rowBytes;
@@ -103,8 +118,16 @@ internal static class StripReader
                     // already failing; the first error is the one reported
                 }
 
-                ArrayPool<byte>.Shared.Return(buffer);
+                ReturnBuffer(buffer);
             }
+        }
+    }
+
+    private static void ReturnBuffer(byte[]? buffer)
+    {
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 }

@@ -100,7 +100,7 @@ public static class TiffConverter
             {
                 int readSize = options.ReadSize > 0 ? options.ReadSize : input.PreferredReadSize;
                 StripReader.ReadRows(input, image, readSize, input.PreferredConcurrency,
-                    row => pyramid.Top.PushRow(row),
+                    pyramid.Top,
                     (rows, bytes) => progress?.Report(new ConversionProgress(rows, image.Height, bytes, output.Position)),
                     pipeline.Token,
                     timings);
