@@ -4,7 +4,7 @@ namespace BtfConvert.Core;
 
 /// <summary>
 /// Time spent per stage of a conversion, accumulated with <see cref="Stopwatch.GetTimestamp"/> from every thread
-/// (thread-safe). Stages overlap in time: the producer reads, copies, shrinks and cuts while the workers encode and the
+/// (thread-safe). Stages overlap in time: the producer reads, shrinks and hands out tiles while the workers encode and the
 /// writer appends, so the encode total can exceed the wall time on several cores.
 /// </summary>
 public sealed class StageTimings
@@ -17,6 +17,7 @@ public sealed class StageTimings
     private long _encode;
     private long _write;
     private long _commit;
+    private long _producerCpu;
 
     /// <summary>Producer waiting for source reads to complete.</summary>
     public void AddRead(long ticks) => Interlocked.Add(ref _read, ticks);
@@ -27,10 +28,14 @@ public sealed class StageTimings
     /// <summary>Producer shrinking bands 2×2 into the next level.</summary>
     public void AddDownsample(long ticks) => Interlocked.Add(ref _downsample, ticks);
 
-    /// <summary>Producer cutting full bands into tile buffers (edge replication included).</summary>
+    /// <summary>
+    /// Cutting tiles out of a band into a packed buffer (edge replication included): on the encoding workers, only
+    /// for edge tiles and encoders without a row pitch (summed over workers).
+    /// </summary>
     public void AddTileCut(long ticks) => Interlocked.Add(ref _tileCut, ticks);
 
-    /// <summary>Producer blocked because the encoders are saturated (back-pressure).</summary>
+    /// <summary>Producer blocked because the encoders are saturated (back-pressure): a full queue, or a band whose
+    /// tiles are still being encoded.</summary>
     public void AddSubmitWait(long ticks) => Interlocked.Add(ref _submitWait, ticks);
 
     /// <summary>Encoding workers compressing tiles (summed over workers).</summary>
@@ -42,6 +47,9 @@ public sealed class StageTimings
     /// <summary>Writing the head, flushing to disk (fsync) and publishing the output.</summary>
     public void AddCommit(long ticks) => Interlocked.Add(ref _commit, ticks);
 
+    /// <summary>CPU time the producer thread used in all (reading, copying, shrinking, handing out tiles).</summary>
+    public void SetProducerCpu(TimeSpan cpu) => Volatile.Write(ref _producerCpu, cpu.Ticks);
+
     public StageTimes Snapshot() => new(
         Stopwatch.GetElapsedTime(0, Volatile.Read(ref _read)),
         Stopwatch.GetElapsedTime(0, Volatile.Read(ref _rowCopy)),
@@ -50,10 +58,11 @@ public sealed class StageTimings
         Stopwatch.GetElapsedTime(0, Volatile.Read(ref _submitWait)),
         Stopwatch.GetElapsedTime(0, Volatile.Read(ref _encode)),
         Stopwatch.GetElapsedTime(0, Volatile.Read(ref _write)),
-        Stopwatch.GetElapsedTime(0, Volatile.Read(ref _commit)));
+        Stopwatch.GetElapsedTime(0, Volatile.Read(ref _commit)),
+        TimeSpan.FromTicks(Volatile.Read(ref _producerCpu)));
 }
 
 /// <summary>Accumulated time per stage; see <see cref="StageTimings"/> for what each one covers.</summary>
 public sealed record StageTimes(
     TimeSpan Read, TimeSpan RowCopy, TimeSpan Downsample, TimeSpan TileCut, TimeSpan SubmitWait, TimeSpan Encode, TimeSpan Write,
-    TimeSpan Commit);
+    TimeSpan Commit, TimeSpan ProducerCpu);

@@ -104,6 +104,7 @@ public static class TiffConverter
                     (rows, bytes) => progress?.Report(new ConversionProgress(rows, image.Height, bytes, output.Position)),
                     pipeline.Token,
                     timings);
+                timings.SetProducerCpu(ThreadCpuTime.OfCurrentThread());
                 done.SetResult();
             }
             catch (Exception e)
@@ -117,8 +118,9 @@ public static class TiffConverter
     }
 
     /// <summary>
-    /// Most memory the level chain's row bands may take. Memory grows with the width (one tile-height band per
-    /// level), never the height; a real 45,048-pixel-wide slide needs ~70 MB. A damaged or hostile header with a
+    /// Most memory the level chain's row bands may take. Memory grows with the width (two tile-height bands per
+    /// level: one filling, one whose tiles are being encoded in place), never the height; a real 45,048-pixel-wide
+    /// slide needs ~140 MB. A damaged or hostile header with a
     /// huge width (and a file just big enough to hold one such row) must be refused here, before any output
     /// exists, not fail with an out-of-memory or overflow deep inside the pyramid.
     /// </summary>
@@ -126,10 +128,11 @@ public static class TiffConverter
 
     internal static void CheckLevelChainMemory(string name, PyramidPlan plan, int samplesPerPixel)
     {
-        long bytes = plan.Levels.Sum(l => (long)l.Width * samplesPerPixel * plan.TileHeight);
+        long bytes = PyramidLevel.BandCount * plan.Levels.Sum(l => (long)l.Width * samplesPerPixel * plan.TileHeight);
         if (bytes > MaxLevelChainBytes)
         {
-            long maxWidth = MaxLevelChainBytes / (2L * samplesPerPixel * plan.TileHeight);
+            // The levels' widths add up to about twice level 0's.
+            long maxWidth = MaxLevelChainBytes / (2L * PyramidLevel.BandCount * samplesPerPixel * plan.TileHeight);
             throw new NotSupportedException(
                 $"{name}: the image is {plan.Levels[0].Width} pixels wide; its pyramid would need {bytes >> 20} MiB of row buffers (at most {MaxLevelChainBytes >> 20} MiB: up to about {maxWidth} pixels wide with {plan.TileHeight}-pixel tiles)");
         }
