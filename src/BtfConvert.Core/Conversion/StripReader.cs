@@ -10,8 +10,8 @@ namespace BtfConvert.Core.Conversion;
 /// file (the usual case: strips stored in order) are coalesced into reads of about the source's preferred size, and
 /// a bounded number of reads run ahead of the consumer. Strips stored out of order are still read once each,
 /// in image order. A run is read straight into the target's band when the target offers that memory (runs never
-/// cross a band boundary, so each fits one band); only runs read ahead of what the target can hold yet go through a
-/// pooled buffer and a row copy. Memory: at most (read-ahead + 1) × read size, whatever the image size.
+/// cross a band boundary, so each fits one band). A run whose band is still being encoded waits when the read-ahead
+/// is shallow, else goes through a pooled buffer and a row copy, as do all rows when the target offers no memory. Memory: at most (read-ahead + 1) × read size, whatever the image size.
 /// </summary>
 internal static class StripReader
 {
@@ -57,16 +57,29 @@ internal static class StripReader
         // A null buffer: the run is read into the target's band in place.
         var pending = new Queue<(RowRun Run, byte[]? Buffer, Task Read)>();
         using var runs = PlanReads(image, readSize, target.BandRows).GetEnumerator();
+        RowRun? held = null;
+        // A shallow read-ahead (local files: 2 × 4 MiB against a 15-35 MB band) loses nothing by pausing until the
+        // band a run belongs to is free: the producer waits for that band at the next flush anyway. A deep one (S3
+        // latency) keeps reading, into pooled buffers, and pays a row copy for those runs.
+        bool waitForBand = (long)readAhead * readSize <= (long)target.BandRows * rowBytes;
         long bytesRead = 0;
         try
         {
             while (true)
             {
-                while (pending.Count < readAhead && runs.MoveNext())
+                while (pending.Count < readAhead && (held is not null || runs.MoveNext()))
                 {
-                    var run = runs.Current;
+                    var run = held ?? runs.Current;
+                    held = null;
                     int length = run.RowCount * rowBytes;
                     var inPlace = target.TryReserveRows(run.FirstRow, run.RowCount);
+                    if (inPlace.IsEmpty && pending.Count > 0 && waitForBand)
+                    {
+                        // Its band is still being encoded; the reads in flight keep the producer busy meanwhile.
+                        held = run;
+                        break;
+                    }
+
                     byte[]? buffer = inPlace.IsEmpty ? ArrayPool<byte>.Shared.Rent(length) : null;
                     var into = buffer is null ? inPlace : buffer.AsMemory(0, length);
                     var read = source.ReadExactlyAsync(run.FileOffset, into, cancellationToken).AsTask();
