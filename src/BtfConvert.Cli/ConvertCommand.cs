@@ -141,6 +141,11 @@ public static class ConvertCommand
                 Log.Warning("{Input}: {Warning}", input, warning);
             }
 
+            foreach (var note in source.Notes)
+            {
+                Log.Information("{Input}: {Note}", input, note);
+            }
+
             Log.Information("Converting {Input} ({Width}x{Height}, {Size:0.0} GB) to {Output}",
                 input, source.Main.Width, source.Main.Height, sourceBytes / 1e9, output);
         }

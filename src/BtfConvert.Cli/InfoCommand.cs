@@ -56,6 +56,7 @@ public static class InfoCommand
             info.File.Header.LittleEndian ? "little-endian" : "big-endian",
             main.Width, main.Height, main.SamplesPerPixel, main.RowsPerStrip, main.StripOffsets.Count,
             main.StripOffsets.Count > 0 ? main.StripOffsets[0] : 0,
+            main.Describe(),
             main.Directory.GetString(TiffTag.Make), main.Directory.GetString(TiffTag.Model),
             main.Directory.GetString(TiffTag.Artist), main.Directory.GetString(TiffTag.DateTime),
             mpp, mppSource, info.Sis?.Magnification, info.Sis?.CameraName,
@@ -84,8 +85,7 @@ public static class InfoCommand
         var lines = new List<string>
         {
             string.Create(inv, $"File:        {r.File} ({r.FileBytes:N0} bytes, {r.Format}, {r.ByteOrder})"),
-            string.Create(inv, $"Image:       {r.Width} x {r.Height}, {r.SamplesPerPixel} samples/pixel, 8-bit, uncompressed"),
-            string.Create(inv, $"Strips:      {r.Strips} of {r.RowsPerStrip} rows, first at byte {r.FirstStripOffset}"),
+            string.Create(inv, $"Image:       {r.Width} x {r.Height}, {r.SourceFormat}; converted as {r.SamplesPerPixel} samples/pixel, 8-bit"),
             $"Scanner:     {r.Make} {r.Model} {r.Artist}".TrimEnd(),
             $"Date:        {r.DateTime}",
             r.MicronsPerPixel is { } m ? string.Create(inv, $"Pixel size:  {m:0.######} µm ({r.PixelSizeSource})") : "Pixel size:  unknown (use --mpp)",
@@ -118,7 +118,7 @@ public static class InfoCommand
 
     public sealed record InfoReport(
         string File, long FileBytes, string Format, string ByteOrder, int Width, int Height, int SamplesPerPixel,
-        long RowsPerStrip, int Strips, long FirstStripOffset, string? Make, string? Model, string? Artist, string? DateTime,
+        long RowsPerStrip, int Strips, long FirstStripOffset, string SourceFormat, string? Make, string? Model, string? Artist, string? DateTime,
         double? MicronsPerPixel, string PixelSizeSource, double? Magnification, string? Camera,
         IReadOnlyList<DirectoryReport> Directories, IReadOnlyList<LevelReport> Levels, long TotalTiles,
         long EstimatedOutputBytes, bool BigTiff, string Encoder, IReadOnlyList<string> Warnings);

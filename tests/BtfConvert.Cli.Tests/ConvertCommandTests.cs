@@ -76,12 +76,24 @@ public sealed class ConvertCommandTests : IDisposable
     [Fact]
     public async Task Unsupported_compression_is_a_bad_input()
     {
+        string input = _dir.File("zstd.btf"), output = _dir.File("out.tiff");
+        Inputs.WriteStripTiff(input, 64, 64, compression: 50000);
+        var r = await CliRunner.RunAsync(input, output);
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.Contains("compression zstd (50000) is not supported", r.StdErr, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public async Task Compressed_data_that_does_not_decode_is_a_bad_input_and_leaves_nothing()
+    {
         string input = _dir.File("lzw.btf"), output = _dir.File("out.tiff");
         Inputs.WriteStripTiff(input, 64, 64, compression: 5);
         var r = await CliRunner.RunAsync(input, output);
         Assert.Equal(ExitCodes.BadInput, r.ExitCode);
-        Assert.Contains("compression LZW (5) is not supported", r.StdErr, StringComparison.Ordinal);
-        Assert.False(File.Exists(output));
+        var error = Assert.Single(r.StdErr.Split('\n'), l => l.Contains(" ERR ", StringComparison.Ordinal));
+        Assert.Contains($"{input}: strip 0 does not decode", error, StringComparison.Ordinal);
+        Assert.Equal(["lzw.btf"], _dir.Files());
     }
 
     [Fact]

@@ -27,6 +27,18 @@ public sealed class InfoCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_compressed_tiled_input_is_described_as_it_is_stored()
+    {
+        string input = _dir.File("lzw.tif");
+        LzwTiffWriter.Write(input, 600, 400, 16, (128, 128));
+        var r = await CliRunner.RunAsync("info", input);
+        Assert.Equal(ExitCodes.Success, r.ExitCode);
+        Assert.Contains("Image:       600 x 400, 8-bit Rgb, LZW (5), tiles 128x128; converted as 3 samples/pixel, 8-bit", r.StdOut, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse((await CliRunner.RunAsync("info", input, "--json")).StdOut);
+        Assert.Equal("8-bit Rgb, LZW (5), tiles 128x128", doc.RootElement.GetProperty("sourceFormat").GetString());
+    }
+
+    [Fact]
     public async Task Text_output_names_the_file()
     {
         string input = _dir.File("in.btf");

@@ -133,36 +133,36 @@ public static class MalformedCorpus
             With(Ct(), p => p.SetValue(p.Entry(p.Ifd(0), SamplesPerPixel), 0)));
 
         // --- valid TIFF, unsupported layout ---
-        Add("compression-lzw-bt-le", "Compression 5 (LZW)", BadInput, "compression LZW (5) is not supported",
-            With(Bt(), p => p.SetValue(p.Entry(p.Ifd(0), Compression), 5)));
-        Add("compression-jpeg-ct-le", "Compression 7 (JPEG)", BadInput, "compression JPEG (7) is not supported",
-            With(Ct(), p => p.SetValue(p.Entry(p.Ifd(0), Compression), 7)));
-        Add("planar-separate-bt-le", "PlanarConfiguration 2", BadInput, "planar configuration 2",
+        Add("compression-zstd-bt-le", "Compression 50000 (zstd)", BadInput, "compression zstd (50000) is not supported",
+            With(Bt(), p => p.SetValue(p.Entry(p.Ifd(0), Compression), 50000)));
+        Add("compression-old-jpeg-ct-le", "Compression 6 (old-style JPEG)", BadInput, "compression old-style JPEG (6) is not supported",
+            With(Ct(), p => p.SetValue(p.Entry(p.Ifd(0), Compression), 6)));
+        Add("planar-separate-bt-le", "PlanarConfiguration 2 with one strip per row band (three planes need 9)", BadInput, "StripOffsets has 3 values",
             With(Bt(), p => p.SetValue(p.Entry(p.Ifd(0), PlanarConfiguration), 2)));
-        Add("bits-16-bt-be", "BitsPerSample 16,16,16", BadInput, "16-bit samples are not supported",
+        Add("bits-16-bt-be", "BitsPerSample 16,16,16 on 8-bit strips", BadInput, "16 rows of 64 16-bit Rgb pixels need 6144",
             With(BtBe(), p =>
             {
                 long e = p.Entry(p.Ifd(0), BitsPerSample);
                 p.SetValues(e, Short, [16, 16, 16]);
             }));
-        Add("samples-4-ct-le", "SamplesPerPixel 4 (RGBA)", BadInput, "4 samples per pixel",
+        Add("samples-4-ct-le", "SamplesPerPixel 4 (RGBA) on RGB strips", BadInput, "pixels need 4096",
             With(Ct(), p =>
             {
                 p.SetValue(p.Entry(p.Ifd(0), SamplesPerPixel), 4);
                 p.SetValues(p.Entry(p.Ifd(0), BitsPerSample), Short, [8, 8, 8, 8]);
             }));
-        Add("palette-bt-le", "Photometric 3 (palette)", BadInput, "palette",
+        Add("palette-bt-le", "Photometric 3 (palette) without a ColorMap", BadInput, "palette image needs a ColorMap",
             With(Bt(), p => p.SetValue(p.Entry(p.Ifd(0), Photometric), 3)));
-        Add("photometric-ycbcr-bt-be", "Photometric 6 on uncompressed data", BadInput, "photometric 6 is not supported",
-            With(BtBe(), p => p.SetValue(p.Entry(p.Ifd(0), Photometric), 6)));
-        Add("sample-format-float-bt-le", "Orientation re-tagged as SampleFormat 3 (IEEE float)", BadInput, "sample format 3",
+        Add("photometric-cmyk-bt-be", "Photometric 5 (CMYK)", BadInput, "photometric interpretation CMYK/separated (5) is not supported",
+            With(BtBe(), p => p.SetValue(p.Entry(p.Ifd(0), Photometric), 5)));
+        Add("sample-format-float-bt-le", "Orientation re-tagged as SampleFormat 3 (IEEE float)", BadInput, "floating-point samples are not supported",
             With(Bt(), p =>
             {
                 long e = p.Entry(p.Ifd(0), Orientation);
                 p.SetTag(e, SampleFormat);
                 p.SetValue(e, 3);
             }));
-        Add("tiled-input-bt-le", "Orientation re-tagged as TileWidth", BadInput, "tiled",
+        Add("tiled-input-bt-le", "Orientation re-tagged as TileWidth (no TileLength)", BadInput, "tiled image with tile size 1x0",
             With(Bt(), p => p.SetTag(p.Entry(p.Ifd(0), Orientation), TileWidth)));
 
         // --- missing tags ---

@@ -1,11 +1,15 @@
+using BtfConvert.Core.Conversion.Decoding;
 using BtfConvert.Core.Tiff;
 
 namespace BtfConvert.Core.Conversion;
 
 /// <summary>
-/// The validated main image of an input: uncompressed, chunky, 8 bits per sample, 1 or 3 samples, stored in strips
-/// whose every byte needed lies inside the file. Validation happens before any output exists, so a damaged input
-/// fails fast and leaves nothing behind.
+/// The validated main image of an input. Plain uncompressed chunky 8-bit RGB or gray strips (the scanners' layout)
+/// are copied as they are by <see cref="StripReader"/>; everything else LibTiff.NET can decode (compressed, tiled,
+/// planar, 16-bit, palette, bilevel, YCbCr, with alpha) is described by <see cref="Format"/> and <see cref="Chunks"/>
+/// and decoded by <see cref="DecodingRowReader"/>. Either way the pyramid gets 8-bit rows of
+/// <see cref="SamplesPerPixel"/> (1 or 3) samples. Validation happens before any output exists, so a damaged or
+/// unsupported input fails fast, with one line, and leaves nothing behind.
 /// </summary>
 public sealed class SourceImage
 {
@@ -13,8 +17,11 @@ public sealed class SourceImage
     public const int MaxDimension = 1 << 24;
 
     private SourceImage(string name, int directoryIndex, TiffDirectory directory, int width, int height,
-        int samplesPerPixel, long rowsPerStrip, long[] stripOffsets)
+        int samplesPerPixel, long rowsPerStrip, long[] stripOffsets, ulong compression, PixelFormat format, ChunkLayout? chunks)
     {
+        Compression = compression;
+        Format = format;
+        Chunks = chunks;
         Name = name;
         DirectoryIndex = directoryIndex;
         Directory = directory;
@@ -35,6 +42,20 @@ public sealed class SourceImage
     public IReadOnlyList<long> StripOffsets { get; }
     public int RowBytes => Width * SamplesPerPixel;
 
+    /// <summary>The TIFF Compression value of the source image.</summary>
+    public ulong Compression { get; }
+
+    internal PixelFormat Format { get; }
+
+    /// <summary>The strips or tiles to decode; null for plain strips, which <see cref="StripReader"/> copies.</summary>
+    internal ChunkLayout? Chunks { get; }
+
+    /// <summary>Uncompressed chunky 8-bit RGB or gray strips: rows are copied straight from the file (the fast path).</summary>
+    public bool IsPlainStrips => Chunks is null;
+
+    /// <summary>What the source holds, for logs and <c>info</c>: e.g. "16-bit Rgb, LZW (5), tiles 256x256".</summary>
+    public string Describe() => $"{Format.Describe()}, {CompressionName(Compression)}, {Chunks?.Describe() ?? $"strips of {RowsPerStrip} rows"}";
+
     /// <summary>File offset of row <paramref name="y"/>.</summary>
     public long RowOffset(int y) => StripOffsets[(int)(y / RowsPerStrip)] + (y % RowsPerStrip * RowBytes);
 
@@ -43,26 +64,48 @@ public sealed class SourceImage
     /// <exception cref="NotSupportedException">A valid layout this converter does not read.</exception>
     public static SourceImage FromDirectory(TiffFileInfo file, int index)
     {
+        string name = file.Name;
         var dir = file.Directories[index];
         var (width, height, spp, bits) = ReadGeometry(file.Name, dir);
-        if (bits != 8)
+        ulong compression = dir.GetUInt64(TiffTag.Compression) ?? TiffConstants.CompressionNone;
+        CheckCompression(file.Name, compression);
+        var format = PixelFormat.FromDirectory(file.Name, dir, spp, bits, compression);
+        bool tiled = dir[TiffTag.TileWidth] is not null || dir[TiffTag.TileOffsets] is not null;
+        if (compression == TiffConstants.CompressionNone && !tiled && format.IsPlain8Bit)
         {
-            throw new NotSupportedException($"{file.Name}: {bits}-bit samples are not supported (8-bit RGB or grayscale only)");
+            var (rowsPerStrip, offsets) = ReadStrips(file, dir, width, height, spp, bytesPerSample: 1);
+            return new SourceImage(file.Name, index, dir, width, height, spp, rowsPerStrip, offsets, compression, format, chunks: null);
         }
 
-        CheckLayout(file.Name, dir, spp);
-        var (rowsPerStrip, offsets) = ReadStrips(file, dir, width, height, spp, bytesPerSample: 1);
-        return new SourceImage(file.Name, index, dir, width, height, spp, rowsPerStrip, offsets);
+        var chunks = ChunkLayout.FromDirectory(file, dir, width, height, format, compression == TiffConstants.CompressionNone);
+        if (file.Header.IsBigTiff && !file.Header.LittleEndian)
+        {
+            // LibTiff.NET 2.4 cannot open big-endian BigTIFF ("Failed to read directory at offset 0").
+            throw new NotSupportedException(
+                $"{name}: big-endian BigTIFF is only read as uncompressed 8-bit RGB or gray strips; this image is {format.Describe()}, {CompressionName(compression)}, {chunks.Describe()}");
+        }
+
+        return new SourceImage(file.Name, index, dir, width, height, format.OutputSamples, chunks.ChunkHeight, [], compression, format, chunks);
+    }
+
+    /// <summary>
+    /// Compressions LibTiff.NET decodes: none, CCITT RLE/fax 3/fax 4/RLEW (2, 3, 4, 32771), LZW, JPEG (7), deflate
+    /// (8, 32946), PackBits. Old-style JPEG (6) is left out: its files are too often malformed to trust.
+    /// </summary>
+    private static readonly HashSet<ulong> DecodableCompressions = [1, 2, 3, 4, 5, 7, 8, 32771, 32773, 32946];
+
+    private static void CheckCompression(string name, ulong compression)
+    {
+        if (!DecodableCompressions.Contains(compression))
+        {
+            throw new NotSupportedException(
+                $"{name}: compression {CompressionName(compression)} is not supported (none, LZW, deflate, PackBits, JPEG (7) and CCITT fax are)");
+        }
     }
 
     /// <summary>Width, height, samples per pixel and bits per sample, checked for sanity.</summary>
     internal static (int Width, int Height, int Spp, int Bits) ReadGeometry(string name, TiffDirectory dir)
     {
-        if (dir[TiffTag.TileWidth] is not null || dir[TiffTag.TileOffsets] is not null)
-        {
-            throw new NotSupportedException($"{name}: the input is tiled; only strip-organized TIFF is supported");
-        }
-
         ulong w = Require(name, dir, TiffTag.ImageWidth, "ImageWidth");
         ulong h = Require(name, dir, TiffTag.ImageLength, "ImageLength");
         if (w == 0 || h == 0)
@@ -103,39 +146,15 @@ public sealed class SourceImage
         return ((int)w, (int)h, (int)Math.Min(spp, 64), (int)Math.Min(bits, 64));
     }
 
-    internal static void CheckLayout(string name, TiffDirectory dir, int spp)
+    /// <summary>Uncompressed chunky RGB or MinIsBlack strips of unsigned samples: the layout read without a decoder.</summary>
+    internal static bool IsUncompressedRgbOrGrayStrips(TiffDirectory dir, int spp)
     {
-        ulong compression = dir.GetUInt64(TiffTag.Compression) ?? TiffConstants.CompressionNone;
-        if (compression != TiffConstants.CompressionNone)
-        {
-            throw new NotSupportedException(
-                $"{name}: compression {CompressionName(compression)} is not supported (only uncompressed input)");
-        }
-
         ulong photometric = dir.GetUInt64(TiffTag.Photometric) ?? (spp >= 3 ? TiffConstants.PhotometricRgb : TiffConstants.PhotometricMinIsBlack);
-        if (photometric == TiffConstants.PhotometricPalette || dir[TiffTag.ColorMap] is not null)
-        {
-            throw new NotSupportedException($"{name}: palette (colour-mapped) images are not supported");
-        }
-
-        bool ok = (spp, photometric) is (3, TiffConstants.PhotometricRgb) or (1, TiffConstants.PhotometricMinIsBlack);
-        if (!ok)
-        {
-            throw new NotSupportedException(
-                $"{name}: {spp} samples per pixel with photometric {photometric} is not supported (RGB or MinIsBlack grayscale only)");
-        }
-
-        ulong planar = dir.GetUInt64(TiffTag.PlanarConfiguration) ?? TiffConstants.PlanarChunky;
-        if (planar != TiffConstants.PlanarChunky && spp > 1)
-        {
-            throw new NotSupportedException($"{name}: planar configuration {planar} (separate planes) is not supported");
-        }
-
-        ulong sampleFormat = dir.GetUInt64(TiffTag.SampleFormat) ?? 1;
-        if (sampleFormat != 1)
-        {
-            throw new NotSupportedException($"{name}: sample format {sampleFormat} is not supported (unsigned integers only)");
-        }
+        return (dir.GetUInt64(TiffTag.Compression) ?? TiffConstants.CompressionNone) == TiffConstants.CompressionNone
+            && (spp, photometric) is (3, TiffConstants.PhotometricRgb) or (1, TiffConstants.PhotometricMinIsBlack)
+            && dir[TiffTag.ColorMap] is null && dir[TiffTag.TileWidth] is null && dir[TiffTag.TileOffsets] is null
+            && (spp == 1 || (dir.GetUInt64(TiffTag.PlanarConfiguration) ?? TiffConstants.PlanarChunky) == TiffConstants.PlanarChunky)
+            && (dir.GetUInt64(TiffTag.SampleFormat) ?? 1) == 1;
     }
 
     internal static (long RowsPerStrip, long[] Offsets) ReadStrips(

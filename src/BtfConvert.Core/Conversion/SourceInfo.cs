@@ -9,4 +9,8 @@ public sealed record SourceInfo(
     SourceImage Main,
     IReadOnlyList<AssociatedImage> AssociatedImages,
     OlympusSisMetadata? Sis,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>What was chosen and why (which IFD is the main image, pyramid levels rebuilt), for the log.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+}

@@ -1,3 +1,4 @@
+using BtfConvert.Core.Conversion.Decoding;
 using BtfConvert.Core.IO;
 using BtfConvert.Core.Metadata;
 using BtfConvert.Core.Tiff;
@@ -44,17 +45,22 @@ public static class SourceInspector
         var main = SourceImage.FromDirectory(file, mainIndex);
         var warnings = new List<string>();
         var associated = new List<AssociatedImage>();
+        // Tiled IFDs besides the main image are the reduced levels of an existing pyramid (SVS, our own outputs,
+        // vips/GDAL pyramids); stripped ones are its thumbnail, label and macro images.
+        var levels = Enumerable.Range(0, file.Directories.Count)
+            .Where(i => i != mainIndex && file.Directories[i][TiffTag.TileOffsets] is not null).ToList();
+        var notes = new List<string> { DescribeMain(file, main, levels) };
         long associatedBytes = 0;
         for (int i = 0; i < file.Directories.Count; i++)
         {
-            if (i == mainIndex)
+            if (i == mainIndex || levels.Contains(i))
             {
                 continue;
             }
 
             try
             {
-                var image = await ReadAssociatedAsync(reader, file, i, cancellationToken).ConfigureAwait(false);
+                var image = await ReadAssociatedAsync(source, reader, file, i, cancellationToken).ConfigureAwait(false);
                 if (image is null)
                 {
                     warnings.Add($"IFD {i} ({file.Directories[i].Width}x{file.Directories[i].Height}) is too large to keep as an associated image; skipped");
@@ -85,7 +91,23 @@ public static class SourceInspector
             }
         }
 
-        return new SourceInfo(file, main, associated, sis, warnings);
+        return new SourceInfo(file, main, associated, sis, warnings) { Notes = notes };
+    }
+
+    private static string DescribeMain(TiffFileInfo file, SourceImage main, List<int> levels)
+    {
+        string text = $"main image: IFD {main.DirectoryIndex} of {file.Directories.Count}, {main.Width}x{main.Height}, {main.Describe()}";
+        if (levels.Count > 0)
+        {
+            text += $"; the source is a pyramid: converted from this full-resolution level, its {levels.Count} reduced level(s) (IFD {string.Join(", ", levels)}) are rebuilt, not copied";
+        }
+
+        if (main.Directory[TiffTag.SubIfds] is not null)
+        {
+            text += "; its SubIFDs (reduced levels) are rebuilt, not copied";
+        }
+
+        return text;
     }
 
     // Double: damaged dimensions up to 2^32 each would overflow a long product.
@@ -105,7 +127,7 @@ public static class SourceInspector
     }
 
     private static async Task<AssociatedImage?> ReadAssociatedAsync(
-        CachedReader reader, TiffFileInfo file, int index, CancellationToken ct)
+        IByteSource source, CachedReader reader, TiffFileInfo file, int index, CancellationToken ct)
     {
         var dir = file.Directories[index];
         var (width, height, spp, bits) = SourceImage.ReadGeometry(file.Name, dir);
@@ -114,12 +136,11 @@ public static class SourceInspector
             return null;
         }
 
-        if (bits is not (8 or 16))
+        if (!(bits is 8 or 16 && SourceImage.IsUncompressedRgbOrGrayStrips(dir, spp)))
         {
-            throw new NotSupportedException($"{bits}-bit samples");
+            return ReadDecodedAssociated(source, file, index, ct);
         }
 
-        SourceImage.CheckLayout(file.Name, dir, spp);
         int bytesPerSample = bits / 8;
         var (rowsPerStrip, offsets) = SourceImage.ReadStrips(file, dir, width, height, spp, bytesPerSample);
         int rowBytes = width * spp * bytesPerSample;
@@ -142,6 +163,19 @@ public static class SourceInspector
         }
 
         return new AssociatedImage(index, width, height, spp, pixels, description);
+    }
+
+    /// <summary>A compressed (SVS label, JPEG macro), palette, bilevel … extra image, decoded like a main image.</summary>
+    private static AssociatedImage ReadDecodedAssociated(IByteSource source, TiffFileInfo file, int index, CancellationToken ct)
+    {
+        var image = SourceImage.FromDirectory(file, index);
+        int rowBytes = image.RowBytes;
+        var pixels = new byte[(long)rowBytes * image.Height];
+        int y = 0;
+        DecodingRowReader.ReadRows(source, image, source.PreferredReadSize, 1,
+            row => row.CopyTo(pixels.AsSpan(y++ * rowBytes)), null, ct);
+        string description = $"BtfConvert associated image: source IFD {index}, {image.Width}x{image.Height} {image.Describe()}";
+        return new AssociatedImage(index, image.Width, image.Height, image.SamplesPerPixel, pixels, description);
     }
 
     /// <summary>Maps the used 16-bit range linearly onto 0..255 so the image is visible in any viewer.</summary>

@@ -99,11 +99,20 @@ public static class TiffConverter
             try
             {
                 int readSize = options.ReadSize > 0 ? options.ReadSize : input.PreferredReadSize;
-                StripReader.ReadRows(input, image, readSize, input.PreferredConcurrency,
-                    pyramid.Top,
-                    (rows, bytes) => progress?.Report(new ConversionProgress(rows, image.Height, bytes, output.Position)),
-                    pipeline.Token,
-                    timings);
+                Action<long, long> onProgress = (rows, bytes) => progress?.Report(new ConversionProgress(rows, image.Height, bytes, output.Position));
+                // Plain uncompressed strips are read straight into the level-0 band (the fast path); anything else
+                // is decoded and its rows pushed.
+                if (image.IsPlainStrips)
+                {
+                    StripReader.ReadRows(input, image, readSize, input.PreferredConcurrency, pyramid.Top, onProgress,
+                        pipeline.Token, timings);
+                }
+                else
+                {
+                    Decoding.DecodingRowReader.ReadRows(input, image, readSize, input.PreferredConcurrency,
+                        row => pyramid.Top.PushRow(row), onProgress, pipeline.Token, timings);
+                }
+
                 timings.SetProducerCpu(ThreadCpuTime.OfCurrentThread());
                 done.SetResult();
             }
@@ -120,9 +129,9 @@ public static class TiffConverter
     /// <summary>
     /// Most memory the level chain's row bands may take. Memory grows with the width (two tile-height bands per
     /// level: one filling, one whose tiles are being encoded in place), never the height; a real 45,048-pixel-wide
-    /// slide needs ~140 MB. A damaged or hostile header with a
-    /// huge width (and a file just big enough to hold one such row) must be refused here, before any output
-    /// exists, not fail with an out-of-memory or overflow deep inside the pyramid.
+    /// slide needs ~140 MB. A damaged or hostile header with a huge width (and a file just big enough to hold one
+    /// such row) must be refused here, before any output exists, not fail with an out-of-memory or overflow deep
+    /// inside the pyramid.
     /// </summary>
     public const long MaxLevelChainBytes = 512L << 20;
 

@@ -17,6 +17,7 @@ public static class TiffTag
     public const ushort SamplesPerPixel = 277;
     public const ushort RowsPerStrip = 278;
     public const ushort StripByteCounts = 279;
+    public const ushort MaxSampleValue = 281;
     public const ushort XResolution = 282;
     public const ushort YResolution = 283;
     public const ushort PlanarConfiguration = 284;
@@ -34,6 +35,7 @@ public static class TiffTag
     public const ushort ExtraSamples = 338;
     public const ushort SampleFormat = 339;
     public const ushort JpegTables = 347;
+    public const ushort YCbCrCoefficients = 529;
     public const ushort YCbCrSubSampling = 530;
     public const ushort ReferenceBlackWhite = 532;
     public const ushort OlympusSis = 33560;

@@ -1,6 +1,7 @@
 using BitMiracle.LibTiff.Classic;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Tiff.LibTiffNet;
 using LibTiff = BitMiracle.LibTiff.Classic.Tiff;
 using LibTiffTag = BitMiracle.LibTiff.Classic.TiffTag;
 

@@ -1,13 +1,14 @@
-using BtfConvert.Core.IO;
-
-namespace BtfConvert.Core.Verification;
+namespace BtfConvert.Core.IO;
 
 /// <summary>
 /// A read-only, seekable <see cref="Stream"/> over an <see cref="IByteSource"/>, so a Stream-based reader
 /// (LibTiff.NET) can read local files and s3:// objects alike. Reads go through one buffer of a few MiB: tiles are
-/// decoded in file order, so on S3 that is one ranged GET per buffer, not one per tile.
+/// decoded in file order, so on S3 that is one ranged GET per buffer, not one per tile. A reader that knows which
+/// ranges come next can read them ahead itself and pass <paramref name="prefetched"/>: reads it holds in full are
+/// served from it.
 /// </summary>
-internal sealed class ByteSourceStream(IByteSource source, int bufferSize = 4 << 20) : Stream
+internal sealed class ByteSourceStream(IByteSource source, int bufferSize = 4 << 20,
+    Func<long, int, ReadOnlyMemory<byte>>? prefetched = null) : Stream
 {
     private readonly byte[] _buffer = new byte[bufferSize];
     private long _bufferStart = -1;
@@ -29,6 +30,13 @@ internal sealed class ByteSourceStream(IByteSource source, int bufferSize = 4 <<
 
     public override int Read(Span<byte> buffer)
     {
+        if (prefetched?.Invoke(_position, buffer.Length) is { IsEmpty: false } hit)
+        {
+            hit.Span.CopyTo(buffer);
+            _position += buffer.Length;
+            return buffer.Length;
+        }
+
         int done = 0;
         while (done < buffer.Length && _position < source.Length)
         {

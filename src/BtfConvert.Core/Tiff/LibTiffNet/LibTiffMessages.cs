@@ -1,7 +1,7 @@
 using BitMiracle.LibTiff.Classic;
 using LibTiff = BitMiracle.LibTiff.Classic.Tiff;
 
-namespace BtfConvert.Core.Verification;
+namespace BtfConvert.Core.Tiff.LibTiffNet;
 
 /// <summary>
 /// LibTiff.NET reports problems through one process-wide handler that prints to the console by default. This one
