@@ -4,7 +4,7 @@
 #   bench/producer-share.sh [-r RUNS] [-b BTFCONVERT_DLL] INPUT.btf [btfconvert options...]
 # The producer's CPU is sampled from /proc/PID/task/*/stat every 0.2 s (the last sample before exit: at most 0.2 s
 # short), so any build can be measured the same way, old ones without the --verbose "producer CPU" line included.
-# Prints one line per run: wall s, total CPU s, producer CPU s, serial fraction; then the medians.
+# Prints one line per run: wall s, total CPU s, producer CPU s, serial fraction, peak RSS MB; then the medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=3
@@ -26,7 +26,7 @@ producer_ticks() { # pid -> utime+stime of its strip-reader thread, or nothing
 cat "$IN" > /dev/null
 : > "$OUT/producer-share.txt"
 for i in $(seq "$RUNS"); do
-  /usr/bin/time -f "%e %U %S" -o "$OUT/producer-time.txt" dotnet "$BTF" "$IN" "$OUT/producer-share.tiff" --overwrite --quiet "$@" &
+  /usr/bin/time -f "%e %U %S %M" -o "$OUT/producer-time.txt" dotnet "$BTF" "$IN" "$OUT/producer-share.tiff" --overwrite --quiet "$@" &
   timepid=$!
   last=0
   while kill -0 "$timepid" 2>/dev/null; do
@@ -37,8 +37,8 @@ for i in $(seq "$RUNS"); do
     sleep 0.2
   done
   wait "$timepid"
-  read -r wall user sys < "$OUT/producer-time.txt"
-  awk -v w="$wall" -v u="$user" -v s="$sys" -v p="$last" -v hz="$TICKS" \
-    'BEGIN { c = u + s; printf "%.2f %.2f %.2f %.3f\n", w, c, p / hz, (p / hz) / c }' | tee -a "$OUT/producer-share.txt"
+  read -r wall user sys rss < "$OUT/producer-time.txt"
+  awk -v w="$wall" -v u="$user" -v s="$sys" -v p="$last" -v hz="$TICKS" -v m="$rss" \
+    'BEGIN { c = u + s; printf "%.2f %.2f %.2f %.3f %d\n", w, c, p / hz, (p / hz) / c, m / 1024 }' | tee -a "$OUT/producer-share.txt"
 done
-echo "median: wall $(awk '{print $1}' "$OUT/producer-share.txt" | median) s, CPU $(awk '{print $2}' "$OUT/producer-share.txt" | median) s, producer $(awk '{print $3}' "$OUT/producer-share.txt" | median) s, serial fraction $(awk '{print $4}' "$OUT/producer-share.txt" | median)"
+echo "median: wall $(awk '{print $1}' "$OUT/producer-share.txt" | median) s, CPU $(awk '{print $2}' "$OUT/producer-share.txt" | median) s, producer $(awk '{print $3}' "$OUT/producer-share.txt" | median) s, serial fraction $(awk '{print $4}' "$OUT/producer-share.txt" | median), peak RSS $(awk '{print $5}' "$OUT/producer-share.txt" | median) MB"
