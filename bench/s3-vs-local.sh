@@ -14,16 +14,8 @@ IN="$OUT/sample-${W}x${H}.btf"
 [ -f "$IN" ] || dotnet samples/BtfConvert.Samples/bin/Release/net10.0/btf-sample.dll "$IN" --width "$W" --height "$H" --seed 7 >/dev/null
 CLI=src/BtfConvert.Cli/bin/Release/net10.0/btfconvert.dll
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-DATA=$(mktemp -d "${TMPDIR:-/tmp}/btfconvert-bench-s3rver.XXXXXX")
-BUCKET=bench
-(cd tests/s3rver && NODE_OPTIONS=--openssl-legacy-provider exec node node_modules/s3rver/bin/s3rver.js \
-  -d "$DATA" -a 127.0.0.1 -p "$PORT" --silent --configure-bucket "$BUCKET") &
-SERVER=$!
-trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$DATA"' EXIT
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
-ENDPOINT="http://127.0.0.1:$PORT"
-export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_EC2_METADATA_DISABLED=true
+# shellcheck source=bench/s3-server.sh
+. bench/s3-server.sh
 # s3rver accepts unsigned requests: plain curl is the quickest way to stage the input.
 KEY=$(basename "$IN")   # the same name: the output records the source file name
 curl -sf -T "$IN" "$ENDPOINT/$BUCKET/$KEY" >/dev/null

@@ -12,12 +12,17 @@ namespace BtfConvert.Aws;
 /// compared with the pinned one (If-Match is sent too, but several S3-compatible servers ignore it), so a source
 /// replaced mid-conversion fails with <see cref="SourceChangedException"/> instead of yielding a mixed output.
 /// A read that fails part-way (reset, stall, 5xx, throttling) resumes from the byte it reached, with backoff.
+/// The strip reader decides how many reads to keep in flight (up to <see cref="S3Settings.MaxConcurrentReads"/>);
+/// this source decides how many GETs the store takes at once: <see cref="ThrottleLimit"/> halves that on 503
+/// SlowDown or a dropped connection and wins it back slowly. The reader knows whether the converter waits, the
+/// source knows whether the store pushes back: each adapts to what it sees.
 /// </summary>
 public sealed class S3ByteSource : IByteSource
 {
     private readonly IAmazonS3 _client;
     private readonly S3Location _location;
     private readonly S3Settings _settings;
+    private readonly ThrottleLimit _throttle;
     private int _getRequests;
     private int _retries;
     private long _bytesReceived;
@@ -27,6 +32,7 @@ public sealed class S3ByteSource : IByteSource
         _client = client;
         _location = location;
         _settings = settings;
+        _throttle = new ThrottleLimit(settings.EffectiveMaxConcurrentReads);
         Length = length;
         ETag = eTag;
         Name = location.ToString();
@@ -39,7 +45,17 @@ public sealed class S3ByteSource : IByteSource
     public string ETag { get; }
 
     public int PreferredReadSize => _settings.ReadSize;
-    public int PreferredConcurrency => _settings.ReadConcurrency;
+    public int PreferredConcurrency => Math.Min(_settings.ReadConcurrency, MaxConcurrency);
+    public int MaxConcurrency => _settings.EffectiveMaxConcurrentReads;
+
+    /// <summary>Most GETs that were in flight at once.</summary>
+    public int PeakConcurrentGets => _throttle.PeakActive;
+
+    /// <summary>Times the store pushed back (503, 429, dropped connections) and the GETs allowed at once were halved.</summary>
+    public int Throttles => _throttle.Throttles;
+
+    /// <summary>Fewest GETs allowed at once after backing off.</summary>
+    public int LowestGetLimit => _throttle.LowestLimit;
 
     /// <summary>GET requests sent so far, retries included (diagnostics and tests).</summary>
     public int GetRequests => Volatile.Read(ref _getRequests);
@@ -50,14 +66,20 @@ public sealed class S3ByteSource : IByteSource
     /// <summary>Reads that had to be resumed after a transient failure.</summary>
     public int Retries => Volatile.Read(ref _retries);
 
-    public static async Task<S3ByteSource> OpenAsync(IAmazonS3 client, S3Location location, S3Settings settings,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the object with one HeadObject (sent with <paramref name="headClient"/>, which retries on its own);
+    /// the ranged GETs go through <paramref name="readClient"/>, whose SDK retries should be off because this
+    /// source retries itself, resuming from the byte reached and backing off its concurrency.
+    /// </summary>
+    public static async Task<S3ByteSource> OpenAsync(IAmazonS3 headClient, IAmazonS3 readClient, S3Location location,
+        S3Settings settings, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(headClient);
+        ArgumentNullException.ThrowIfNull(readClient);
         ArgumentNullException.ThrowIfNull(settings);
-        var head = await S3Storage.HeadAsync(client, location, cancellationToken).ConfigureAwait(false)
+        var head = await S3Storage.HeadAsync(headClient, location, cancellationToken).ConfigureAwait(false)
             ?? throw new FileNotFoundException($"{location}: no such object", location.ToString());
-        return new S3ByteSource(client, location, settings, head.ContentLength, head.ETag ?? string.Empty);
+        return new S3ByteSource(readClient, location, settings, head.ContentLength, head.ETag ?? string.Empty);
     }
 
     public async ValueTask ReadExactlyAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
@@ -73,6 +95,8 @@ public sealed class S3ByteSource : IByteSource
         {
             cancellationToken.ThrowIfCancellationRequested();
             int before = done;
+            Exception? failure = null;
+            await _throttle.EnterAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 done += await ReadOnceAsync(offset + done, buffer[done..], cancellationToken).ConfigureAwait(false);
@@ -81,20 +105,31 @@ public sealed class S3ByteSource : IByteSource
             {
                 // The part already received is kept: the next request asks only for what is still missing.
                 done += e is PartialReadException p ? p.BytesRead : 0;
-                failures = done > before ? 0 : failures + 1;
-                if (failures > _settings.MaxReadRetries)
-                {
-                    throw S3ErrorTranslator.Translate(e.InnerException ?? e, Name)
-                        ?? new StorageException($"{Name}: reading failed after {_settings.MaxReadRetries + 1} attempts: {e.Message}", e);
-                }
-
-                Interlocked.Increment(ref _retries);
-                await Task.Delay(Backoff(failures), cancellationToken).ConfigureAwait(false);
+                failure = e;
             }
             catch (Exception e) when (S3ErrorTranslator.Translate(e, Name) is { } translated)
             {
                 throw translated;
             }
+            finally
+            {
+                _throttle.Exit(pushedBack: failure is not null);
+            }
+
+            if (failure is null)
+            {
+                continue;
+            }
+
+            failures = done > before ? 0 : failures + 1;
+            if (failures > _settings.MaxReadRetries)
+            {
+                throw S3ErrorTranslator.Translate(failure.InnerException ?? failure, Name)
+                    ?? new StorageException($"{Name}: reading failed after {_settings.MaxReadRetries + 1} attempts: {failure.Message}", failure);
+            }
+
+            Interlocked.Increment(ref _retries);
+            await Task.Delay(Backoff(failures), cancellationToken).ConfigureAwait(false);
         }
     }
 

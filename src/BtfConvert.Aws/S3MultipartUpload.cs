@@ -5,8 +5,9 @@ using Amazon.S3.Model;
 namespace BtfConvert.Aws;
 
 /// <summary>
-/// The multipart protocol of one output: initiate, upload parts (at most <c>maxPartsInFlight</c> at once; S3
-/// assembles them by number, not by arrival), complete, or abort — the upload commands, kept apart from the part
+/// The multipart protocol of one output: initiate, upload parts (<c>partsInFlight</c> at once at first, more when
+/// the converter would otherwise wait on the uploads, up to <c>maxPartsInFlight</c>; S3 assembles them by number,
+/// not by arrival), complete, or abort — the upload commands, kept apart from the part
 /// buffer and from publishing as in the AWS SDK's TransferUtility. The first failed part cancels the others and
 /// is rethrown at the next call.
 /// </summary>
@@ -21,19 +22,28 @@ internal sealed class S3MultipartUpload : IDisposable
     private readonly List<Task> _uploads = [];
     private readonly List<PartETag> _parts = [];
     private readonly Lock _partsLock = new();
+    private readonly int _maxSlots;
+    private int _slotCount;
+    private int _active;
+    private int _peakActive;
     private Exception? _uploadError;
 
     /// <param name="metadata">User metadata of the object, already safe for HTTP headers.</param>
     public S3MultipartUpload(IAmazonS3 client, S3Location location, string contentType, IReadOnlyDictionary<string, string> metadata,
-        int maxPartsInFlight)
+        int partsInFlight, int maxPartsInFlight)
     {
         _client = client;
         _location = location;
         _contentType = contentType;
         _metadata = metadata;
-        _slots = new SemaphoreSlim(Math.Max(1, maxPartsInFlight));
+        _slotCount = Math.Max(1, partsInFlight);
+        _maxSlots = Math.Max(_slotCount, maxPartsInFlight);
+        _slots = new SemaphoreSlim(_slotCount);
         Name = location.ToString();
     }
+
+    /// <summary>Most parts uploading at once.</summary>
+    public int PeakPartsInFlight => Volatile.Read(ref _peakActive);
 
     public string Name { get; }
 
@@ -49,17 +59,31 @@ internal sealed class S3MultipartUpload : IDisposable
     public async Task StartPartAsync(int number, byte[] buffer, int length, Action<byte[]> sent, CancellationToken cancellationToken)
     {
         UploadId ??= await InitiateAsync(cancellationToken).ConfigureAwait(false);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _failure.Token);
-        try
+        // Every slot busy: the output is what the converter would wait for, so add one (the new slot is taken at
+        // once) rather than throttle the input; past the maximum, wait as before.
+        if (!_slots.Wait(0))
         {
-            await _slots.WaitAsync(linked.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            ThrowIfFailed();
-            throw;
+            if (_slotCount < _maxSlots)
+            {
+                _slotCount++;
+            }
+            else
+            {
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _failure.Token);
+                try
+                {
+                    await _slots.WaitAsync(linked.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    ThrowIfFailed();
+                    throw;
+                }
+            }
         }
 
+        int active = Interlocked.Increment(ref _active);
+        _peakActive = Math.Max(_peakActive, active);
         _uploads.Add(Task.Run(() => UploadPartAsync(number, buffer, length, sent), CancellationToken.None));
     }
 
@@ -71,6 +95,7 @@ internal sealed class S3MultipartUpload : IDisposable
         CancellationToken publishToken)
     {
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _active);
         _uploads.Add(UploadPartAsync(1, first, firstLength, sent: null));
         await Task.WhenAll(_uploads).ConfigureAwait(false);
         ThrowIfFailed();
@@ -174,6 +199,7 @@ internal sealed class S3MultipartUpload : IDisposable
         finally
         {
             sent?.Invoke(buffer);
+            Interlocked.Decrement(ref _active);
             _slots.Release();
         }
     }

@@ -15,19 +15,47 @@ public sealed record S3Settings(string? Profile = null, string? Region = null, s
     /// <summary>Explicit credentials (tests); null uses the SDK's default chain or <see cref="Profile"/>.</summary>
     public AWSCredentials? Credentials { get; init; }
 
-    /// <summary>Size of one ranged GET.</summary>
-    public int ReadSize { get; init; } = 8 << 20;
+    /// <summary>Upper bound of --s3-max-concurrent-reads: 64 × 4 MiB reaches the strip reader's 128 MiB read-ahead cap.</summary>
+    public const int MaxConcurrentReadsLimit = 64;
 
-    /// <summary>Ranged GETs kept in flight by the strip reader.</summary>
+    /// <summary>
+    /// Size of one ranged GET. With a buffer budget B the link carries at most B / (L + R/C) (latency L, rate per
+    /// connection C): smaller ranges fill it with less memory, larger ones cost fewer requests. 4 MiB: 16 reads in
+    /// 64 MiB carry ~670 MB/s at 40 ms and 90 MB/s per connection, and ≥ 75 MB/s even at 5 MB/s per connection,
+    /// for 250 GETs per GB.
+    /// </summary>
+    public int ReadSize { get; init; } = 4 << 20;
+
+    /// <summary>Ranged GETs the strip reader keeps in flight at first.</summary>
     public int ReadConcurrency { get; init; } = 4;
+
+    /// <summary>
+    /// Most ranged GETs in flight per conversion (--s3-max-concurrent-reads, BTFCONVERT_S3_MAX_CONCURRENT_READS);
+    /// null: 16 = 64 MiB of 4 MiB reads. The reader grows towards it only while the converter waits on reads and
+    /// throughput grows; the source halves it while the store throttles.
+    /// </summary>
+    public int? MaxConcurrentReads { get; init; }
+
+    public int EffectiveMaxConcurrentReads => Math.Clamp(MaxConcurrentReads ?? DefaultMaxConcurrentReads, 1, MaxConcurrentReadsLimit);
+
+    /// <summary>The default read buffer budget: 64 MiB keeps a conversion at the real slide width under 256 MB.</summary>
+    private const int DefaultReadBudget = 64 << 20;
+
+    /// <summary>16 reads by default (fewer if the reads are larger than 4 MiB): more connections than that per
+    /// conversion rarely pay, and a batch runs several conversions.</summary>
+    private int DefaultMaxConcurrentReads => Math.Clamp(DefaultReadBudget / Math.Max(1, ReadSize), 1, 16);
 
     /// <summary>Multipart part size; null picks it from the expected output size (≥ 5 MiB, ≤ 10,000 parts).
     /// Values below 5 MiB are for tests against servers that do not enforce S3's minimum.</summary>
     public int? PartSize { get; init; }
 
-    /// <summary>Parts uploading at once; memory is (this + 2) × part size. Outputs are compressed (JPEG ≈ 1/10 of
-    /// the input), so three parallel uploads keep up with the converter on any link where reading does.</summary>
+    /// <summary>Parts uploading at once at first. Outputs are compressed (JPEG ≈ 1/10 of the input, deflate ≈ 1/2),
+    /// so three usually keep up with the converter on any link where reading does.</summary>
     public int MaxPartsInFlight { get; init; } = 3;
+
+    /// <summary>Parts uploading at once at most: a part that finds every slot busy (the converter would wait on the
+    /// output) adds one, up to this. Memory: (this + 2) × part size = 40 MiB with 5 MiB parts.</summary>
+    public int PartsInFlightLimit { get; init; } = 6;
 
     /// <summary>ListObjectsV2 page size (S3's maximum is 1000).</summary>
     public int ListPageSize { get; init; } = 1000;

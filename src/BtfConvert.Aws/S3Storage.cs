@@ -11,13 +11,17 @@ public sealed class S3Storage : IStorage, IDisposable
 {
     private const string MetadataPrefix = "x-amz-meta-";
     private readonly Lazy<IAmazonS3> _client;
+    private readonly Lazy<IAmazonS3> _readClient;
     private readonly bool _ownsClient;
 
-    /// <summary>Creates the client on first use, so runs that never touch S3 never resolve credentials.</summary>
+    /// <summary>Creates the clients on first use, so runs that never touch S3 never resolve credentials.</summary>
     public S3Storage(S3Settings settings)
     {
         Settings = settings ?? throw new ArgumentNullException(nameof(settings));
         _client = new Lazy<IAmazonS3>(() => S3ClientFactory.Create(settings));
+        // Ranged GETs get a client of their own without SDK retries: S3ByteSource retries them itself, resuming
+        // from the byte reached and backing off its concurrency, which it can only do if it sees every 503.
+        _readClient = new Lazy<IAmazonS3>(() => S3ClientFactory.Create(settings with { SdkMaxErrorRetry = 0 }));
         _ownsClient = true;
     }
 
@@ -25,6 +29,7 @@ public sealed class S3Storage : IStorage, IDisposable
     {
         Settings = settings ?? throw new ArgumentNullException(nameof(settings));
         _client = new Lazy<IAmazonS3>(client);
+        _readClient = _client;
     }
 
     public S3Settings Settings { get; }
@@ -37,7 +42,7 @@ public sealed class S3Storage : IStorage, IDisposable
 
     /// <summary>Like <see cref="OpenReadAsync"/> with the concrete type (request counters for diagnostics).</summary>
     public Task<S3ByteSource> OpenSourceAsync(string location, CancellationToken cancellationToken) =>
-        S3ByteSource.OpenAsync(Client, S3Location.ParseObject(location), Settings, cancellationToken);
+        S3ByteSource.OpenAsync(Client, _readClient.Value, S3Location.ParseObject(location), Settings, cancellationToken);
 
     public async Task<IByteSink> CreateAsync(string location, SinkOptions options, CancellationToken cancellationToken)
     {
@@ -150,6 +155,11 @@ public sealed class S3Storage : IStorage, IDisposable
         if (_ownsClient && _client.IsValueCreated)
         {
             _client.Value.Dispose();
+        }
+
+        if (_ownsClient && _readClient.IsValueCreated)
+        {
+            _readClient.Value.Dispose();
         }
     }
 }

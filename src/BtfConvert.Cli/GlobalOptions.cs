@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Globalization;
+using BtfConvert.Core;
 
 namespace BtfConvert.Cli;
 
@@ -30,19 +32,52 @@ public sealed class GlobalOptions
 
     public Option<bool> PathStyle { get; } = new("--path-style") { Description = "Path-style S3 addressing (most S3-compatible stores)", Recursive = true };
 
+    public const string MaxConcurrentReadsVariable = "BTFCONVERT_S3_MAX_CONCURRENT_READS";
+
+    public Option<int?> S3MaxConcurrentReads { get; } = new("--s3-max-concurrent-reads")
+    {
+        Description = $"Most ranged GETs in flight per conversion, 1-{Aws.S3Settings.MaxConcurrentReadsLimit} (default: adaptive up to 16, 4 MiB each); also {MaxConcurrentReadsVariable}",
+        Recursive = true,
+    };
+
     public GlobalOptions()
     {
         LogFormat.AcceptOnlyFromAmong("text", "json");
     }
 
-    public IEnumerable<Option> All => [LogFormat, Quiet, Verbose, LogFile, Profile, Region, EndpointUrl, PathStyle];
+    public IEnumerable<Option> All => [LogFormat, Quiet, Verbose, LogFile, Profile, Region, EndpointUrl, PathStyle, S3MaxConcurrentReads];
 
     public void ConfigureLogging(ParseResult result) =>
         LoggingSetup.Configure(result.GetValue(LogFormat) ?? "text", result.GetValue(Quiet), result.GetValue(Verbose), result.GetValue(LogFile));
 
     public StorageSettings StorageSettings(ParseResult result) => new(
-        result.GetValue(Profile), result.GetValue(Region), result.GetValue(EndpointUrl), result.GetValue(PathStyle));
+        result.GetValue(Profile), result.GetValue(Region), result.GetValue(EndpointUrl), result.GetValue(PathStyle))
+    {
+        MaxConcurrentReads = MaxConcurrentReads(result.GetValue(S3MaxConcurrentReads), Environment.GetEnvironmentVariable),
+    };
+
+    /// <summary>The option, else the environment variable, else null (adaptive); out of range is a usage error.</summary>
+    internal static int? MaxConcurrentReads(int? option, Func<string, string?> environment)
+    {
+        string? text = option?.ToString(CultureInfo.InvariantCulture) ?? environment(MaxConcurrentReadsVariable);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        string name = option is null ? MaxConcurrentReadsVariable : "--s3-max-concurrent-reads";
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) || value < 1 || value > Aws.S3Settings.MaxConcurrentReadsLimit)
+        {
+            throw new UsageException($"{name} must be between 1 and {Aws.S3Settings.MaxConcurrentReadsLimit} (got {text.Trim()})");
+        }
+
+        return value;
+    }
 }
 
 /// <summary>What the storage layer needs from the command line.</summary>
-public sealed record StorageSettings(string? Profile, string? Region, string? EndpointUrl, bool PathStyle);
+public sealed record StorageSettings(string? Profile, string? Region, string? EndpointUrl, bool PathStyle)
+{
+    /// <summary>--s3-max-concurrent-reads or its environment variable; null: adaptive with the default cap.</summary>
+    public int? MaxConcurrentReads { get; init; }
+}

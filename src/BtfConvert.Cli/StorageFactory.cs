@@ -13,6 +13,9 @@ public static class StorageFactory
     public static S3Settings ToS3Settings(StorageSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return new S3Settings(settings.Profile, settings.Region, settings.EndpointUrl, settings.PathStyle);
+        return new S3Settings(settings.Profile, settings.Region, settings.EndpointUrl, settings.PathStyle)
+        {
+            MaxConcurrentReads = settings.MaxConcurrentReads,
+        };
     }
 }

@@ -18,6 +18,8 @@ public sealed class StageTimings
     private long _write;
     private long _commit;
     private long _producerCpu;
+    private int _peakReads;
+    private long _peakReadBytes;
 
     /// <summary>Producer waiting for source reads to complete.</summary>
     public void AddRead(long ticks) => Interlocked.Add(ref _read, ticks);
@@ -50,6 +52,14 @@ public sealed class StageTimings
     /// <summary>CPU time the producer thread used in all (reading, copying, shrinking, handing out tiles).</summary>
     public void SetProducerCpu(TimeSpan cpu) => Volatile.Write(ref _producerCpu, cpu.Ticks);
 
+    /// <summary>Producer's read-ahead now (reads in flight or waiting, their buffer bytes); the peaks are kept.</summary>
+    public void RecordReadAhead(int reads, long bytes)
+    {
+        // Only the producer thread records, so plain max is enough; Snapshot reads the values after it finished.
+        _peakReads = Math.Max(_peakReads, reads);
+        _peakReadBytes = Math.Max(_peakReadBytes, bytes);
+    }
+
     public StageTimes Snapshot() => new(
         Stopwatch.GetElapsedTime(0, Volatile.Read(ref _read)),
         Stopwatch.GetElapsedTime(0, Volatile.Read(ref _rowCopy)),
@@ -58,11 +68,25 @@ public sealed class StageTimings
         Stopwatch.GetElapsedTime(0, Volatile.Read(ref _submitWait)),
         Stopwatch.GetElapsedTime(0, Volatile.Read(ref _encode)),
         Stopwatch.GetElapsedTime(0, Volatile.Read(ref _write)),
-        Stopwatch.GetElapsedTime(0, Volatile.Read(ref _commit)),
-        TimeSpan.FromTicks(Volatile.Read(ref _producerCpu)));
+        Stopwatch.GetElapsedTime(0, Volatile.Read(ref _commit)))
+    {
+        PeakReadsAhead = Volatile.Read(ref _peakReads),
+        PeakReadAheadBytes = Volatile.Read(ref _peakReadBytes),
+        ProducerCpu = TimeSpan.FromTicks(Volatile.Read(ref _producerCpu)),
+    };
 }
 
 /// <summary>Accumulated time per stage; see <see cref="StageTimings"/> for what each one covers.</summary>
 public sealed record StageTimes(
     TimeSpan Read, TimeSpan RowCopy, TimeSpan Downsample, TimeSpan TileCut, TimeSpan SubmitWait, TimeSpan Encode, TimeSpan Write,
-    TimeSpan Commit, TimeSpan ProducerCpu);
+    TimeSpan Commit)
+{
+    /// <summary>Most source reads in flight or waiting for the converter at once (≈ connections to a remote store).</summary>
+    public int PeakReadsAhead { get; init; }
+
+    /// <summary>Most bytes of read buffers held at once (bounded by the strip reader's read-ahead budget).</summary>
+    public long PeakReadAheadBytes { get; init; }
+
+    /// <summary>CPU time of the producer thread (Linux; zero elsewhere): the serial part of a conversion.</summary>
+    public TimeSpan ProducerCpu { get; init; }
+}

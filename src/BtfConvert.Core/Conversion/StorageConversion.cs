@@ -34,10 +34,10 @@ public static class StorageConversion
     public static async Task<ConversionResult> ConvertAsync(IStorage storage, ConversionJob job, IConversionMonitor monitor,
         CancellationToken cancellationToken)
     {
-        // A fresh look at the source: the record must carry the ETag of the bytes actually converted.
-        var sourceInfo = await storage.GetInfoAsync(job.Input, cancellationToken).ConfigureAwait(false)
-            ?? throw new FileNotFoundException($"{job.Input}: {job.MissingSource}", job.Input);
-        await using var source = await storage.OpenReadAsync(job.Input, cancellationToken).ConfigureAwait(false);
+        // One look at the source (one HEAD on S3): the record carries the size and ETag the reads are pinned to, so it
+        // names exactly the bytes converted.
+        await using var source = await OpenSourceAsync(storage, job, cancellationToken).ConfigureAwait(false);
+        var sourceInfo = new StorageObjectInfo(job.Input, source.Length, source.ETag, null, new Dictionary<string, string>());
         var info = await SourceInspector.InspectAsync(source, cancellationToken).ConfigureAwait(false);
         monitor.Inspected(info, source.Length);
 
@@ -47,5 +47,17 @@ public static class StorageConversion
             .ConfigureAwait(false);
         return await monitor.TrackAsync(source.Length,
             progress => TiffConverter.ConvertAsync(info, source, sink, job.Options, progress, cancellationToken)).ConfigureAwait(false);
+    }
+
+    private static async Task<IByteSource> OpenSourceAsync(IStorage storage, ConversionJob job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await storage.OpenReadAsync(job.Input, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new FileNotFoundException($"{job.Input}: {job.MissingSource}", job.Input, e);
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Numerics;
 using BtfConvert.Core.IO;
 using BtfConvert.Core.Pyramid;
 
@@ -8,13 +9,23 @@ namespace BtfConvert.Core.Conversion;
 /// <summary>
 /// Delivers the main image's rows in order with one pass of large reads: consecutive rows that are adjacent in the
 /// file (the usual case: strips stored in order) are coalesced into reads of about the source's preferred size, and
-/// a bounded number of reads run ahead of the consumer. Strips stored out of order are still read once each,
-/// in image order. A run is read straight into the target's band when the target offers that memory (runs never
-/// cross a band boundary, so each fits one band). A run whose band is still being encoded waits when the read-ahead
-/// is shallow, else goes through a pooled buffer and a row copy, as do all rows when the target offers no memory. Memory: at most (read-ahead + 1) × read size, whatever the image size.
+/// a bounded number of reads run ahead of the consumer. How many is decided by <see cref="ReadAheadWindow"/>
+/// between the source's <see cref="IByteSource.PreferredConcurrency"/> and <see cref="IByteSource.MaxConcurrency"/>,
+/// never past <see cref="MaxReadAheadBytes"/>. Strips stored out of order are still read once each, in image order.
+/// A run is read straight into the target's band when the target offers that memory (runs never cross a band
+/// boundary, so each fits one band). A run whose band is still being encoded waits when the read-ahead is shallow,
+/// else goes through a pooled buffer and a row copy, as do all rows when the target offers no memory.
+/// Memory: at most read-ahead × read size (≤ 128 MiB) of buffers, whatever the image size; none for runs read in place.
 /// </summary>
 internal static class StripReader
 {
+    /// <summary>
+    /// Most bytes of read buffers one conversion holds (reads in flight plus reads waiting for the converter),
+    /// whatever the source asks for: half the 256 MB per-conversion budget; the level chain at the real slide width
+    /// takes ~140 MB (two bands per level), and runs read straight into its bands need no buffer here.
+    /// </summary>
+    public const long MaxReadAheadBytes = 128L << 20;
+
     /// <summary>A run of whole rows that are contiguous in the file.</summary>
     public readonly record struct RowRun(int FirstRow, int RowCount, long FileOffset);
 
@@ -46,6 +57,8 @@ internal static class StripReader
     /// Reads every row into <paramref name="target"/>, committing or pushing rows in order on the calling thread
     /// (which may block for back-pressure). <paramref name="onProgress"/> is called after each run with rows done
     /// and bytes read.
+    /// <paramref name="readAhead"/> reads are kept in flight at first; up to the source's
+    /// <see cref="IByteSource.MaxConcurrency"/> as <see cref="ReadAheadWindow"/> decides.
     /// </summary>
     public static void ReadRows(IByteSource source, SourceImage image, int readSize, int readAhead,
         IRowTarget target, Action<long, long>? onProgress, CancellationToken cancellationToken,
@@ -53,26 +66,31 @@ internal static class StripReader
     {
         int rowBytes = image.RowBytes;
         readSize = Math.Max(readSize, rowBytes);
-        readAhead = Math.Max(1, readAhead);
+        // The pool hands out power-of-two arrays: count what a read really holds.
+        long bufferBytes = (long)BitOperations.RoundUpToPowerOf2((uint)(Math.Max(1, readSize / rowBytes) * rowBytes));
+        int maxReads = (int)Math.Clamp(MaxReadAheadBytes / bufferBytes, 1, Math.Max(1, source.MaxConcurrency));
+        var window = new ReadAheadWindow(readAhead, maxReads);
         // A null buffer: the run is read into the target's band in place.
         var pending = new Queue<(RowRun Run, byte[]? Buffer, Task Read)>();
         using var runs = PlanReads(image, readSize, target.BandRows).GetEnumerator();
         RowRun? held = null;
-        // A shallow read-ahead (local files: 2 × 4 MiB against a 15-35 MB band) loses nothing by pausing until the
-        // band a run belongs to is free: the producer waits for that band at the next flush anyway. A deep one (S3
-        // latency) keeps reading, into pooled buffers, and pays a row copy for those runs.
-        bool waitForBand = (long)readAhead * readSize <= (long)target.BandRows * rowBytes;
+        long bandBytes = (long)target.BandRows * rowBytes;
         long bytesRead = 0;
+        long bytesHeld = 0;
         try
         {
             while (true)
             {
-                while (pending.Count < readAhead && (held is not null || runs.MoveNext()))
+                while (pending.Count < window.Size && (held is not null || runs.MoveNext()))
                 {
                     var run = held ?? runs.Current;
                     held = null;
                     int length = run.RowCount * rowBytes;
                     var inPlace = target.TryReserveRows(run.FirstRow, run.RowCount);
+                    // A shallow read-ahead (local files: 2 × 4 MiB against a 15-35 MB band) loses nothing by pausing
+                    // until the band a run belongs to is free: the producer waits for that band at the next flush
+                    // anyway. A deep one (S3 latency) keeps reading, into pooled buffers, and pays a row copy.
+                    bool waitForBand = (long)window.Size * readSize <= bandBytes;
                     if (inPlace.IsEmpty && pending.Count > 0 && waitForBand)
                     {
                         // Its band is still being encoded; the reads in flight keep the producer busy meanwhile.
@@ -84,6 +102,8 @@ internal static class StripReader
                     var into = buffer is null ? inPlace : buffer.AsMemory(0, length);
                     var read = source.ReadExactlyAsync(run.FileOffset, into, cancellationToken).AsTask();
                     pending.Enqueue((run, buffer, read));
+                    bytesHeld += buffer?.Length ?? 0;
+                    timings?.RecordReadAhead(pending.Count, bytesHeld);
                 }
 
                 if (pending.Count == 0)
@@ -92,11 +112,14 @@ internal static class StripReader
                 }
 
                 var (current, data, task) = pending.Dequeue();
+                int runBytes = current.RowCount * rowBytes;
                 try
                 {
                     long waitStart = Stopwatch.GetTimestamp();
+                    bool waited = !task.IsCompleted;
                     task.GetAwaiter().GetResult();
                     timings?.AddRead(Stopwatch.GetTimestamp() - waitStart);
+                    window.RunConsumed(runBytes, waited);
                     if (data is null)
                     {
                         target.CommitRows(current.FirstRow, current.RowCount);
@@ -110,9 +133,10 @@ internal static class StripReader
                 finally
                 {
                     ReturnBuffer(data);
+                    bytesHeld -= data?.Length ?? 0;
                 }
 
-                bytesRead += (long)current.RowCount * rowBytes;
+                bytesRead += runBytes;
                 onProgress?.Invoke(current.FirstRow + current.RowCount, bytesRead);
                 cancellationToken.ThrowIfCancellationRequested();
             }

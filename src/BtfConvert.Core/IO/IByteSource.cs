@@ -16,8 +16,21 @@ public interface IByteSource : IAsyncDisposable
     /// <summary>Size of one bulk read that this source serves efficiently (a local file: a few MiB; S3: 8 MiB or so).</summary>
     int PreferredReadSize { get; }
 
-    /// <summary>How many bulk reads are worth keeping in flight at once.</summary>
+    /// <summary>How many bulk reads to keep in flight at first.</summary>
     int PreferredConcurrency { get; }
+
+    /// <summary>
+    /// Most bulk reads worth keeping in flight. Above <see cref="PreferredConcurrency"/> (a remote store, where one
+    /// connection is slow) the strip reader adds reads while the converter waits on them and throughput grows;
+    /// equal to it (the default) keeps the read-ahead fixed.
+    /// </summary>
+    int MaxConcurrency => PreferredConcurrency;
+
+    /// <summary>
+    /// The version every read is pinned to (an S3 ETag, a local file's size+mtime fingerprint), recorded with the
+    /// output so that batch runs know what was converted; null when there is none.
+    /// </summary>
+    string? ETag => null;
 
     /// <summary>
     /// Fills <paramref name="buffer"/> with the bytes at <paramref name="offset"/>. Throws

@@ -12,10 +12,13 @@ internal sealed class LocalFileSource : IByteSource
         Name = name;
         _handle = handle;
         Length = length;
+        // Taken from the open handle, so the record names the file actually read even if the path is replaced later.
+        ETag = LocalStorage.Fingerprint(length, File.GetLastWriteTimeUtc(handle));
     }
 
     public string Name { get; }
     public long Length { get; }
+    public string ETag { get; }
     public int PreferredReadSize => 4 << 20;
     public int PreferredConcurrency => 2;
 

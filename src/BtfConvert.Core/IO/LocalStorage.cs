@@ -96,7 +96,11 @@ public sealed class LocalStorage : IStorage
     public static StorageObjectInfo Describe(FileInfo info) => new(
         info.FullName,
         info.Length,
-        string.Create(CultureInfo.InvariantCulture, $"{info.Length:x}-{info.LastWriteTimeUtc.Ticks:x}"),
+        Fingerprint(info.Length, info.LastWriteTimeUtc),
         info.LastWriteTimeUtc,
         new Dictionary<string, string>());
+
+    /// <summary>The stand-in ETag of a local file: its size and modification time.</summary>
+    internal static string Fingerprint(long length, DateTime lastWriteUtc) =>
+        string.Create(CultureInfo.InvariantCulture, $"{length:x}-{lastWriteUtc.Ticks:x}");
 }

@@ -1,9 +1,11 @@
 namespace BtfConvert.Core.IO;
 
 /// <summary>Bytes in memory as a source (small files, tests, fuzzing).</summary>
-internal sealed class MemoryByteSource(string name, ReadOnlyMemory<byte> data) : IByteSource
+/// <param name="eTag">The version the caller's storage reports for these bytes (recorded with the output), if any.</param>
+internal sealed class MemoryByteSource(string name, ReadOnlyMemory<byte> data, string? eTag = null) : IByteSource
 {
     public string Name { get; } = name;
+    public string? ETag { get; } = eTag;
     public long Length => data.Length;
     public int PreferredReadSize => 1 << 20;
     public int PreferredConcurrency => 1;

@@ -14,15 +14,20 @@ public enum FaultKind
 
     /// <summary>Answer the request with 403 AccessDenied without asking the server.</summary>
     Forbidden,
+
+    /// <summary>Answer the request with 503 SlowDown (S3's throttling answer) without asking the server.</summary>
+    SlowDown,
 }
 
 /// <summary>
 /// A plain TCP proxy on 127.0.0.1 between the SDK and s3rver that injects faults into chosen requests (by HTTP
-/// method, recognised at the start of each request on a keep-alive connection). Written here because the faults
-/// must land mid-body at a chosen byte, which no off-the-shelf proxy does deterministically. Bounded: at most
-/// <see cref="MaxConnections"/> connections, 64 KiB buffers.
+/// method, recognised at the start of each request on a keep-alive connection) and can shape every connection like
+/// a WAN link to object storage: <see cref="Latency"/> before each response's first byte and at most
+/// <see cref="BytesPerSecondPerConnection"/>. Written here because the faults must land mid-body at a chosen byte,
+/// which no off-the-shelf proxy does deterministically; bench/BtfConvert.ShapingProxy runs this same file as a
+/// tool. Bounded: at most <see cref="MaxConnections"/> connections, 64 KiB buffers.
 /// </summary>
-public sealed class TcpFaultProxy : IAsyncDisposable
+public sealed partial class TcpFaultProxy : IAsyncDisposable
 {
     public const int MaxConnections = 64;
     private readonly TcpListener _listener;
@@ -34,6 +39,9 @@ public sealed class TcpFaultProxy : IAsyncDisposable
     private (string Method, FaultKind Kind, long AfterBytes, int Remaining)? _rule;
     private int _faults;
     private int _requests;
+    private int _openConnections;
+    private int _peakConnections;
+    private int _acceptedConnections;
 
     public TcpFaultProxy(int targetPort)
     {
@@ -52,6 +60,14 @@ public sealed class TcpFaultProxy : IAsyncDisposable
 
     /// <summary>Requests seen with the given method since the last <see cref="Arm"/>.</summary>
     public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Client connections accepted so far.</summary>
+    public int ConnectionsAccepted => Volatile.Read(ref _acceptedConnections);
+
+    /// <summary>Most client connections open at once since the last <see cref="ResetPeak"/>.</summary>
+    public int PeakConnections => Volatile.Read(ref _peakConnections);
+
+    public void ResetPeak() => Volatile.Write(ref _peakConnections, Volatile.Read(ref _openConnections));
 
     /// <summary>The next <paramref name="count"/> requests with <paramref name="method"/> (int.MaxValue: all) get the fault
     /// after <paramref name="afterResponseBytes"/> bytes of their response (status line and headers included).</summary>
@@ -107,6 +123,13 @@ public sealed class TcpFaultProxy : IAsyncDisposable
                 return;
             }
 
+            Interlocked.Increment(ref _acceptedConnections);
+            int open = Interlocked.Increment(ref _openConnections);
+            for (int peak = Volatile.Read(ref _peakConnections); open > peak; peak = Volatile.Read(ref _peakConnections))
+            {
+                Interlocked.CompareExchange(ref _peakConnections, open, peak);
+            }
+
             var task = Task.Run(async () =>
             {
                 try
@@ -115,6 +138,7 @@ public sealed class TcpFaultProxy : IAsyncDisposable
                 }
                 finally
                 {
+                    Interlocked.Decrement(ref _openConnections);
                     _connections.Release();
                 }
             });
@@ -130,6 +154,9 @@ public sealed class TcpFaultProxy : IAsyncDisposable
     {
         public (FaultKind Kind, long AfterBytes)? Fault;
         public long ResponseBytes;
+
+        /// <summary>A request was forwarded and its response has not started yet (the latency is still due).</summary>
+        public volatile bool ResponseDue;
     }
 
     private async Task HandleAsync(TcpClient client)
@@ -185,10 +212,10 @@ public sealed class TcpFaultProxy : IAsyncDisposable
                     var fault = TakeFault(method);
                     state.ResponseBytes = 0;
                     state.Fault = fault;
-                    if (fault is { Kind: FaultKind.Forbidden })
+                    if (fault is { Kind: FaultKind.Forbidden or FaultKind.SlowDown } refused)
                     {
                         Interlocked.Increment(ref _faults);
-                        await WriteForbiddenAsync(from, method);
+                        await WriteRefusalAsync(from, method, refused.Kind);
                         return;
                     }
 
@@ -198,6 +225,8 @@ public sealed class TcpFaultProxy : IAsyncDisposable
                         Reset(client);
                         return;
                     }
+
+                    state.ResponseDue = true;
                 }
 
                 await to.WriteAsync(buffer.AsMemory(0, n), connection.Token);
@@ -213,6 +242,7 @@ public sealed class TcpFaultProxy : IAsyncDisposable
         var buffer = new byte[64 << 10];
         var from = server.GetStream();
         var to = client.GetStream();
+        var pacing = new Pacing();
         try
         {
             while (true)
@@ -240,7 +270,7 @@ public sealed class TcpFaultProxy : IAsyncDisposable
                 }
 
                 state.ResponseBytes += n;
-                await to.WriteAsync(buffer.AsMemory(0, n), connection.Token);
+                await ShapedWriteAsync(to, buffer.AsMemory(0, n), state, pacing, connection.Token);
             }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
@@ -248,11 +278,14 @@ public sealed class TcpFaultProxy : IAsyncDisposable
         }
     }
 
-    private static async Task WriteForbiddenAsync(Stream to, string method)
+    private static async Task WriteRefusalAsync(Stream to, string method, FaultKind kind)
     {
+        var (status, code, message) = kind == FaultKind.SlowDown
+            ? ("503 Slow Down", "SlowDown", "Please reduce your request rate.")
+            : ("403 Forbidden", "AccessDenied", "Access Denied");
         string body = method == "HEAD" ? string.Empty :
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
-        string response = "HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nConnection: close\r\n" +
+            $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>";
+        string response = $"HTTP/1.1 {status}\r\nContent-Type: application/xml\r\nConnection: close\r\n" +
                           $"Content-Length: {(method == "HEAD" ? 0 : body.Length)}\r\n\r\n{body}";
         await to.WriteAsync(Encoding.ASCII.GetBytes(response));
         await to.FlushAsync();

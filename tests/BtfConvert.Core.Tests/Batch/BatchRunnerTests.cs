@@ -29,7 +29,7 @@ public sealed class BatchRunnerTests
 
         public Task<IByteSource> OpenReadAsync(string location, CancellationToken cancellationToken) =>
             Objects.TryGetValue(location, out var o)
-                ? Task.FromResult<IByteSource>(new MemoryByteSource(location, o.Data))
+                ? Task.FromResult<IByteSource>(new MemoryByteSource(location, o.Data, Describe(location, o.Data, o.Metadata).ETag))
                 : throw new FileNotFoundException($"{location}: no such object");
 
         public Task<IByteSink> CreateAsync(string location, SinkOptions options, CancellationToken cancellationToken)

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# S3->local through a WAN-like link against local->local on the same input: throughput, connections used, CPU per GB.
+#   [RUNS=3] bench/s3-latency.sh [WIDTH] [HEIGHT] [SETTINGS...]     SETTINGS: LATENCY_MS/MB_PER_S_PER_CONNECTION
+#   (each row: the run with the median CPU of RUNS; on a shared machine CPU-s move by ±30 % from run to run)
+#   default: 45056 2400 (329 MB at the real slide's width) 0/0 30/5 30/20 100/20 (0/0: no shaping, s3rver's own limit)
+# The link is bench/BtfConvert.ShapingProxy (the tests' TcpFaultProxy as a tool) in front of a local s3rver: it
+# holds every response LATENCY_MS before its first byte and sends at most MB_PER_S per connection, like object
+# storage (AWS S3: ~20-50 ms to first byte, 50-90 MB/s per connection). CPU is btfconvert's own user+sys
+# (/usr/bin/time); s3rver and the proxy run in other processes. The model link limit is K*R/(L + R/C) for the
+# K reads btfconvert kept in flight (its --verbose "read-ahead peak"), R = 4 MiB ranges, latency L, rate C.
+# A one-shot run pays a per-process cost (the AWS SDK's start-up and the JIT tiering up its request pipeline after
+# ~30 requests, ~2 CPU-s); the last lines convert two copies in one `batch` process, and the second copy's CPU
+# (two-copy batch minus a single run) is the marginal CPU per GB, what a long batch of real slides pays.
+# Needs scripts/setup.sh (Release build, /usr/bin/time, tests/s3rver/node_modules, curl).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+W=${1:-45056}; H=${2:-2400}; shift $(( $# < 2 ? $# : 2 ))
+SETTINGS=("${@:-0/0 30/5 30/20 100/20}"); read -r -a SETTINGS <<< "${SETTINGS[*]}"
+OUT=${BENCH_DIR:-bench/out}
+mkdir -p "$OUT"
+IN="$OUT/sample-${W}x${H}.btf"
+[ -f "$IN" ] || dotnet samples/BtfConvert.Samples/bin/Release/net10.0/btf-sample.dll "$IN" --width "$W" --height "$H" --seed 7 >/dev/null
+CLI=src/BtfConvert.Cli/bin/Release/net10.0/btfconvert.dll
+dotnet build bench/BtfConvert.ShapingProxy -c Release -v q -nologo >/dev/null
+PROXY=bench/BtfConvert.ShapingProxy/bin/Release/net10.0/shaping-proxy.dll
+BYTES=$(stat -c %s "$IN")
+
+PROXY_PID=
+# shellcheck disable=SC2016
+EXTRA_CLEANUP='[ -n "$PROXY_PID" ] && { kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; }'
+# shellcheck source=bench/s3-server.sh
+. bench/s3-server.sh
+KEY=$(basename "$IN")
+curl -sf -T "$IN" "http://127.0.0.1:$PORT/$BUCKET/$KEY" >/dev/null
+for copy in a b; do curl -sf -T "$IN" "http://127.0.0.1:$PORT/$BUCKET/two/$copy.btf" >/dev/null; done
+rm -rf "$OUT/two" "$OUT/two-out"; mkdir -p "$OUT/two"; ln -f "$IN" "$OUT/two/a.btf" 2>/dev/null || cp "$IN" "$OUT/two/a.btf"
+ln -f "$IN" "$OUT/two/b.btf" 2>/dev/null || cp "$IN" "$OUT/two/b.btf"
+
+run_once() { # args...: prints "wall user sys rss_kb reads"
+  /usr/bin/time -f "%e %U %S %M" -o "$OUT/time.txt" dotnet "$CLI" "$@" --overwrite --verbose >"$OUT/log.txt" 2>&1 \
+    || { cat "$OUT/log.txt" >&2; exit 1; }
+  reads=$(grep -o 'read-ahead peak [0-9]*' "$OUT/log.txt" | awk '{print $3}' | tail -1 || true)
+  echo "$(cat "$OUT/time.txt") ${reads:-?}"
+}
+run() { # args...: RUNS runs (default 1), prints the one with the median CPU (user+sys)
+  for _ in $(seq "${RUNS:-1}"); do run_once "$@"; done | awk '{print $2 + $3, $0}' | sort -n \
+    | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}' | cut -d' ' -f2-
+}
+cpu_per_gb() { awk -v u="$1" -v s="$2" -v b="$BYTES" 'BEGIN { printf "%.2f", (u + s) / (b / 1e9) }'; }
+
+printf "input %sx%s (%s bytes) on %s cores, load %s, %s; btfconvert CPU only; median CPU of %s run(s)\n" "$W" "$H" "$BYTES" \
+  "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" "$(date -u +%FT%H:%MZ)" "${RUNS:-1}"
+printf "%-22s %7s %8s %11s %10s %8s %9s %11s %s\n" run wall_s MB/s connections CPU-s/GB xlocal peak_MB model_MB/s output
+read -r lw lu ls lrss lreads < <(run "$IN" "$OUT/local.tiff")
+lcpu=$(cpu_per_gb "$lu" "$ls")
+printf "%-22s %7s %8.0f %11s %10s %8s %9d %11s %s\n" local-to-local "$lw" "$(awk -v b="$BYTES" -v w="$lw" 'BEGIN{print b/1e6/w}')" \
+  "-" "$lcpu" 1.00 $((lrss / 1024)) "-" "reference"
+start_proxy() { # latency rate: sets PROXY_PID and proxy_port
+  coproc PROXYPROC { exec dotnet "$PROXY" "$PORT" "$1" "$2" "$OUT/proxy-stats.txt"; }
+  PROXY_PID=$PROXYPROC_PID
+  read -r proxy_port <&"${PROXYPROC[0]}"
+}
+stop_proxy() { kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true; PROXY_PID=; }
+for setting in "${SETTINGS[@]}"; do
+  latency=${setting%/*}; rate=${setting#*/}
+  start_proxy "$latency" "$rate"
+  read -r w u s rss reads < <(run "s3://$BUCKET/$KEY" "$OUT/s3.tiff" --endpoint-url "http://127.0.0.1:$proxy_port" --path-style)
+  stop_proxy
+  read -r _ accepted _ peak < "$OUT/proxy-stats.txt"
+  cpu=$(cpu_per_gb "$u" "$s")
+  if [ "$rate" != 0 ] && [ -z "${first_setting:-}" ]; then first_u=$u; first_s=$s; first_setting=$setting; fi
+  cmp -s "$OUT/local.tiff" "$OUT/s3.tiff" && same="identical" || same="DIFFERENT"
+  model=$(awk -v k="$reads" -v l="$latency" -v c="$rate" 'BEGIN { r = 4.194304; if (c == 0) print "-"; else printf "%.0f", k * r / (l / 1000 + r / c) }')
+  printf "%-22s %7s %8.0f %11s %10s %8.2f %9d %11s %s\n" "s3 ${latency}ms ${rate}MB/s/conn" "$w" \
+    "$(awk -v b="$BYTES" -v w="$w" 'BEGIN{print b/1e6/w}')" "$reads ($peak open, $accepted)" "$cpu" \
+    "$(awk -v a="$cpu" -v b="$lcpu" 'BEGIN{print a/b}')" $((rss / 1024)) "$model" "$same"
+  [ "$same" = identical ]
+done
+rm -f "$OUT/s3.tiff"
+
+# Marginal CPU per GB: the second of two copies converted in one batch process (local, and S3 at the first shaped link).
+marginal() { # label, single-run user, single-run sys, batch args...
+  local label=$1 su=$2 ss=$3; shift 3
+  rm -rf "$OUT/two-out"
+  read -r _ u s _ _ < <(run batch "$@" "$OUT/two-out" --jobs 1 --force)
+  awk -v u="$u" -v s="$s" -v su="$su" -v ss="$ss" -v b="$BYTES" -v l="$label" \
+    'BEGIN { printf "%-22s %s CPU-s for two copies, %s for one: marginal %.2f CPU-s/GB\n", l, u + s, su + ss, (u + s - su - ss) / (b / 1e9) }'
+}
+marginal "local batch of 2" "$lu" "$ls" "$OUT/two"
+if [ -n "${first_setting:-}" ]; then
+  start_proxy "${first_setting%/*}" "${first_setting#*/}"
+  marginal "s3 batch of 2 ${first_setting}" "$first_u" "$first_s" "s3://$BUCKET/two/" --endpoint-url "http://127.0.0.1:$proxy_port" --path-style
+  stop_proxy
+fi
