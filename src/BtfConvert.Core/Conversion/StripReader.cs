@@ -26,14 +26,18 @@ internal static class StripReader
     /// </summary>
     public const long MaxReadAheadBytes = 128L << 20;
 
-    /// <summary>A run of whole rows that are contiguous in the file.</summary>
-    public readonly record struct RowRun(int FirstRow, int RowCount, long FileOffset);
+    /// <summary>A run of whole rows that are contiguous in the file; <paramref name="Reversed"/>: delivered last row first.</summary>
+    public readonly record struct RowRun(int FirstRow, int RowCount, long FileOffset, bool Reversed = false);
 
     /// <summary>
-    /// Splits the image into runs of adjacent rows of at most <paramref name="maxBytes"/> (at least one row), none
-    /// crossing a multiple of <paramref name="bandRows"/> (0: no such limit).
+    /// Splits the image into runs of adjacent rows of at most <paramref name="maxBytes"/> (at least one row), in image
+    /// order, none crossing a multiple of <paramref name="bandRows"/> (0: no such limit), or with
+    /// <paramref name="bottomUp"/> from the last row to the first (Orientation 3 and 4).
     /// </summary>
-    public static IEnumerable<RowRun> PlanReads(SourceImage image, int maxBytes, int bandRows = 0)
+    public static IEnumerable<RowRun> PlanReads(SourceImage image, int maxBytes, bool bottomUp = false, int bandRows = 0) =>
+        bottomUp ? PlanReadsBottomUp(image, maxBytes) : PlanReadsTopDown(image, maxBytes, bandRows);
+
+    private static IEnumerable<RowRun> PlanReadsTopDown(SourceImage image, int maxBytes, int bandRows)
     {
         int rowBytes = image.RowBytes;
         int maxRows = Math.Max(1, maxBytes / rowBytes);
@@ -53,6 +57,27 @@ internal static class StripReader
         }
     }
 
+    /// <summary>Runs from the bottom row up: rows whose stored order is adjacent in the file still make one read each run.</summary>
+    private static IEnumerable<RowRun> PlanReadsBottomUp(SourceImage image, int maxBytes)
+    {
+        int rowBytes = image.RowBytes;
+        int maxRows = Math.Max(1, maxBytes / rowBytes);
+        int last = image.Height - 1;
+        long lowOffset = image.RowOffset(last);
+        for (int y = last - 1; y >= -1; y--)
+        {
+            int count = last - y;
+            long offset = y < 0 ? 0 : image.RowOffset(y);
+            if (y < 0 || count == maxRows || offset != lowOffset - rowBytes)
+            {
+                yield return new RowRun(y + 1, count, lowOffset, Reversed: true);
+                last = y;
+            }
+
+            lowOffset = offset;
+        }
+    }
+
     /// <summary>
     /// Reads every row into <paramref name="target"/>, committing or pushing rows in order on the calling thread
     /// (which may block for back-pressure). <paramref name="onProgress"/> is called after each run with rows done
@@ -62,7 +87,7 @@ internal static class StripReader
     /// </summary>
     public static void ReadRows(IByteSource source, SourceImage image, int readSize, int readAhead,
         IRowTarget target, Action<long, long>? onProgress, CancellationToken cancellationToken,
-        StageTimings? timings = null)
+        StageTimings? timings = null, bool bottomUp = false)
     {
         int rowBytes = image.RowBytes;
         readSize = Math.Max(readSize, rowBytes);
@@ -72,10 +97,11 @@ internal static class StripReader
         var window = new ReadAheadWindow(readAhead, maxReads);
         // A null buffer: the run is read into the target's band in place.
         var pending = new Queue<(RowRun Run, byte[]? Buffer, Task Read)>();
-        using var runs = PlanReads(image, readSize, target.BandRows).GetEnumerator();
+        using var runs = PlanReads(image, readSize, bottomUp, target.BandRows).GetEnumerator();
         RowRun? held = null;
         long bandBytes = (long)target.BandRows * rowBytes;
         long bytesRead = 0;
+        int rowsDone = 0;
         long bytesHeld = 0;
         try
         {
@@ -86,12 +112,13 @@ internal static class StripReader
                     var run = held ?? runs.Current;
                     held = null;
                     int length = run.RowCount * rowBytes;
-                    var inPlace = target.TryReserveRows(run.FirstRow, run.RowCount);
+                    // A bottom-up run arrives last row first: it cannot be read into place.
+                    var inPlace = run.Reversed ? Memory<byte>.Empty : target.TryReserveRows(run.FirstRow, run.RowCount);
                     // A shallow read-ahead (local files: 2 × 4 MiB against a 15-35 MB band) loses nothing by pausing
                     // until the band a run belongs to is free: the producer waits for that band at the next flush
                     // anyway. A deep one (S3 latency) keeps reading, into pooled buffers, and pays a row copy.
                     bool waitForBand = (long)window.Size * readSize <= bandBytes;
-                    if (inPlace.IsEmpty && pending.Count > 0 && waitForBand)
+                    if (inPlace.IsEmpty && !run.Reversed && pending.Count > 0 && waitForBand)
                     {
                         // Its band is still being encoded; the reads in flight keep the producer busy meanwhile.
                         held = run;
@@ -125,8 +152,9 @@ internal static class StripReader
                         target.CommitRows(current.FirstRow, current.RowCount);
                     }
 
-                    for (int r = 0; data is not null && r < current.RowCount; r++)
+                    for (int i = 0; data is not null && i < current.RowCount; i++)
                     {
+                        int r = current.Reversed ? current.RowCount - 1 - i : i;
                         target.PushRow(data.AsSpan(r * rowBytes, rowBytes));
                     }
                 }
@@ -137,7 +165,8 @@ internal static class StripReader
                 }
 
                 bytesRead += runBytes;
-                onProgress?.Invoke(current.FirstRow + current.RowCount, bytesRead);
+                rowsDone += current.RowCount;
+                onProgress?.Invoke(rowsDone, bytesRead);
                 cancellationToken.ThrowIfCancellationRequested();
             }
         }
@@ -166,5 +195,18 @@ internal static class StripReader
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>A target that only takes pushed rows (through <paramref name="onRow"/>: a flip, say) and offers no memory.</summary>
+    public sealed class PushOnly(Action<ReadOnlySpan<byte>> onRow, int bandRows) : IRowTarget
+    {
+        public int BandRows => bandRows;
+
+        public Memory<byte> TryReserveRows(int firstRow, int count) => Memory<byte>.Empty;
+
+        public void CommitRows(int firstRow, int count) =>
+            throw new InvalidOperationException("rows were committed to a target that offered no memory");
+
+        public void PushRow(ReadOnlySpan<byte> row) => onRow(row);
     }
 }

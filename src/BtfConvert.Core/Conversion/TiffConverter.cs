@@ -22,6 +22,8 @@ public static class TiffConverter
         options.Validate();
         var stopwatch = Stopwatch.StartNew();
         var image = source.Main;
+        var orientation = options.IgnoreOrientation ? ImageOrientation.Upright : ImageOrientation.Of(image.Directory);
+        orientation.CheckConvertible(input.Name, image, options.IgnoreOrientation, readsBottomUp: image.IsPlainStrips);
         var plan = PyramidPlan.Create(image.Width, image.Height, options.TileSize, options.TileSize);
         CheckLevelChainMemory(input.Name, plan, image.SamplesPerPixel);
         var format = new TileFormat(options.TileSize, options.TileSize, image.SamplesPerPixel);
@@ -40,7 +42,7 @@ public static class TiffConverter
             var pyramid = new PyramidBuilder(plan, image.SamplesPerPixel, pipeline, timings);
             try
             {
-                await RunProducerAsync(input, image, pyramid, pipeline, output, options, progress, timings).ConfigureAwait(false);
+                await RunProducerAsync(input, image, orientation, pyramid, pipeline, output, options, progress, timings).ConfigureAwait(false);
                 await pipeline.CompleteAsync().ConfigureAwait(false);
             }
             catch (Exception e)
@@ -88,7 +90,7 @@ public static class TiffConverter
         }
     }
 
-    private static Task RunProducerAsync(IByteSource input, SourceImage image, PyramidBuilder pyramid,
+    private static Task RunProducerAsync(IByteSource input, SourceImage image, ImageOrientation orientation, PyramidBuilder pyramid,
         TileEncodingPipeline pipeline, IByteSink output, ConversionOptions options, IProgress<ConversionProgress>? progress,
         StageTimings timings)
     {
@@ -99,18 +101,19 @@ public static class TiffConverter
             try
             {
                 int readSize = options.ReadSize > 0 ? options.ReadSize : input.PreferredReadSize;
+                var onRow = orientation.Uprighting(image.RowBytes, image.SamplesPerPixel, row => pyramid.Top.PushRow(row));
                 Action<long, long> onProgress = (rows, bytes) => progress?.Report(new ConversionProgress(rows, image.Height, bytes, output.Position));
-                // Plain uncompressed strips are read straight into the level-0 band (the fast path); anything else
-                // is decoded and its rows pushed.
+                // Plain uncompressed strips stored upright are read straight into the level-0 band (the fast path);
+                // flipped ones are pushed through the flip; anything else is decoded and its rows pushed.
                 if (image.IsPlainStrips)
                 {
-                    StripReader.ReadRows(input, image, readSize, input.PreferredConcurrency, pyramid.Top, onProgress,
-                        pipeline.Token, timings);
+                    IRowTarget target = orientation.IsUpright ? pyramid.Top : new StripReader.PushOnly(onRow, pyramid.Top.BandRows);
+                    StripReader.ReadRows(input, image, readSize, input.PreferredConcurrency, target, onProgress,
+                        pipeline.Token, timings, orientation.BottomUp);
                 }
                 else
                 {
-                    Decoding.DecodingRowReader.ReadRows(input, image, readSize, input.PreferredConcurrency,
-                        row => pyramid.Top.PushRow(row), onProgress, pipeline.Token, timings);
+                    Decoding.DecodingRowReader.ReadRows(input, image, readSize, input.PreferredConcurrency, onRow, onProgress, pipeline.Token, timings);
                 }
 
                 timings.SetProducerCpu(ThreadCpuTime.OfCurrentThread());
