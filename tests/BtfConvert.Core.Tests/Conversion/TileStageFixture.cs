@@ -49,12 +49,15 @@ internal sealed class TileStageFixture
         return new TileStageFixture(layout, sink);
     }
 
-    /// <summary>A pooled tile buffer filled with <paramref name="value"/>, as the level chain hands it over.</summary>
-    public static byte[] TileOf(byte value)
+    /// <summary>A whole tile filled with <paramref name="value"/>, in its own buffer.</summary>
+    public static TileView TileOf(byte value) => TileView.Packed(BytesOf(value), Format);
+
+    /// <summary>A pooled buffer of one tile's size filled with <paramref name="value"/>, as an encoder hands it over.</summary>
+    public static byte[] BytesOf(byte value)
     {
-        byte[] pixels = ArrayPool<byte>.Shared.Rent(Format.ByteCount);
-        pixels.AsSpan(0, Format.ByteCount).Fill(value);
-        return pixels;
+        byte[] bytes = ArrayPool<byte>.Shared.Rent(Format.ByteCount);
+        bytes.AsSpan(0, Format.ByteCount).Fill(value);
+        return bytes;
     }
 
     /// <summary>Writes the head with the offsets recorded so far, as the converter does after the last tile.</summary>
