@@ -39,7 +39,7 @@ READ_PORT=$PORT
 case "${S3_BACKEND:-s3rver}" in
   s3rver) ;;
   nginx)
-    NGINX_ROOT="$OUT/nginx-root"; rm -rf "$NGINX_ROOT"; mkdir -p "$NGINX_ROOT/$BUCKET"
+    NGINX_ROOT="$(realpath "$OUT")/nginx-root"; rm -rf "$NGINX_ROOT"; mkdir -p "$NGINX_ROOT/$BUCKET"
     ln -f "$IN" "$NGINX_ROOT/$BUCKET/$KEY" 2>/dev/null || cp "$IN" "$NGINX_ROOT/$BUCKET/$KEY"
     # shellcheck source=bench/s3-nginx.sh
     . bench/s3-nginx.sh

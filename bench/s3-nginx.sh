@@ -8,7 +8,7 @@
 # 503 SlowDown. So only S3->local runs use it; uploads and batch listings stay on s3rver.
 # Installs Debian's nginx if it is missing (bench only; not CI, not scripts/setup.sh). Starts it in the foreground
 # (no daemon) with a throw-away prefix (config, pid file, temp dirs, error log) and stops it on exit.
-# Needs: NGINX_ROOT (folder holding $BUCKET/), BUCKET, EXTRA_CLEANUP (appended to). Sets NGINX_PORT, NGINX_PID.
+# Needs: NGINX_ROOT (absolute path of the folder holding $BUCKET/), BUCKET, EXTRA_CLEANUP (appended to). Sets NGINX_PORT, NGINX_PID.
 if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
