@@ -137,6 +137,7 @@ public sealed class S3ByteSink : IByteSink
             // us report "nothing left behind" beside a finished object. They get a short grace instead (systemd
             // waits 90 s before SIGKILL), and if their answer is lost the object's upload token tells whether the
             // server published it. Uploading the last parts stays cancellable: nothing is visible before Complete.
+            using var publishing = InterruptedExit.Publishing();
             using var publish = new CancellationTokenSource(PublishTimeout);
             using var onCancel = cancellationToken.Register(static p => ((CancellationTokenSource)p!).CancelAfter(PublishGrace), publish);
             try

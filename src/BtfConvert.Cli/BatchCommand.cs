@@ -16,9 +16,9 @@ public static class BatchCommand
         var o = new BatchOptions();
         var command = new Command("batch", "Convert every .btf below a directory or S3 prefix, skipping outputs that are up to date (safe to run from cron)")
         {
-            o.Source, o.Destination, o.Include, o.Exclude, o.Suffix, o.Jobs, o.Force, o.DryRun, o.FailFast, o.Report, o.Wait, o.LockDir,
+            o.Source, o.Destination, o.Include, o.Exclude, o.Suffix, o.Jobs, o.Shard, o.Force, o.DryRun, o.FailFast, o.Report, o.Wait, o.LockDir, o.StallTimeout,
             ConvertCommand.TileSize, ConvertCommand.Compression, ConvertCommand.Quality, ConvertCommand.BigTiff,
-            ConvertCommand.Threads, ConvertCommand.Mpp, o.Overwrite,
+            ConvertCommand.Threads, ConvertCommand.Mpp, o.Overwrite, ConvertCommand.IgnoreOrientation,
         };
         command.SetAction((result, ct) => CommandRunner.RunAsync(result, global, ct, () => RunAsync(result, global, o, ct)));
         return command;
@@ -44,7 +44,7 @@ public static class BatchCommand
         string? reportPath = result.GetValue(o.Report);
         if (result.GetValue(o.DryRun))
         {
-            using var planReport = BatchReportWriter.Open(reportPath);
+            using var planReport = BatchReportWriter.Open(reportPath, settings.Shard);
             return await DryRunAsync(runner, planReport, printPlan: reportPath != "-", ct).ConfigureAwait(false);
         }
 
@@ -55,7 +55,7 @@ public static class BatchCommand
         }
 
         // Opened under the lock: a run that finds the lock taken must not truncate the running one's report.
-        using var reportWriter = BatchReportWriter.Open(reportPath);
+        using var reportWriter = BatchReportWriter.Open(reportPath, settings.Shard);
         progress.Report = reportWriter;
         var summary = await ConvertAllAsync(runner, settings, progress, live, ct).ConfigureAwait(false);
         if (live)
@@ -68,11 +68,11 @@ public static class BatchCommand
         return Finish(summary, reportWriter);
     }
 
-    /// <summary>The destination's lock, or null (logged) when another run holds it and --wait was not given.</summary>
+    /// <summary>The destination's (and shard's) lock, or null (logged) when another run holds it and --wait was not given.</summary>
     private static async Task<BatchLock?> AcquireLockAsync(BatchPlanner planner, string? lockDir, bool wait, CancellationToken ct)
     {
-        string lockPath = BatchLock.PathFor(planner.DestinationRoot, lockDir);
-        string holder = $"btfconvert batch {planner.SourceRoot} {planner.DestinationRoot}";
+        string lockPath = BatchLock.PathFor(planner.DestinationRoot, lockDir, planner.Shard);
+        string holder = $"btfconvert batch {planner.SourceRoot} {planner.DestinationRoot} --shard {planner.Shard}";
         var held = BatchLock.TryAcquire(lockPath, holder) ?? (wait ? await WaitForLockAsync(lockPath, holder, ct).ConfigureAwait(false) : null);
         if (held is null)
         {
@@ -87,8 +87,8 @@ public static class BatchCommand
         CancellationToken ct)
     {
         var plan = await runner.PlanAsync(ct).ConfigureAwait(false);
-        Log.Information("Batch {Source} to {Destination}: {Inputs} inputs, {Convert} to convert, {Skip} up to date, {Fail} failing; {Jobs} jobs x {Threads} threads",
-            runner.Planner.SourceRoot, runner.Planner.DestinationRoot, plan.Count, plan.Count(i => i.Action == BatchAction.Convert),
+        Log.Information("Batch {Source} to {Destination}, shard {Shard}: {Inputs} inputs, {Convert} to convert, {Skip} up to date, {Fail} failing; {Jobs} jobs x {Threads} threads",
+            runner.Planner.SourceRoot, runner.Planner.DestinationRoot, settings.Shard, plan.Count, plan.Count(i => i.Action == BatchAction.Convert),
             plan.Count(i => i.Action == BatchAction.Skip), plan.Count(i => i.Action == BatchAction.Fail), settings.Jobs, settings.ThreadsPerJob);
         return await progress.RunAsync(plan, live, () => runner.RunAsync(plan, ct)).ConfigureAwait(false);
     }
@@ -113,20 +113,26 @@ public static class BatchCommand
     private static async Task<int> DryRunAsync(BatchRunner runner, BatchReportWriter? report, bool printPlan, CancellationToken ct)
     {
         var plan = await runner.PlanAsync(ct).ConfigureAwait(false);
+        var shard = runner.Planner.Shard;
         foreach (var item in plan)
         {
             report?.WritePlan(item);
-            if (printPlan)
+            if (printPlan && !shard.IsAll)
             {
                 string action = item.Action switch { BatchAction.Convert => "convert", BatchAction.Skip => "skip", _ => "fail" };
                 Console.Out.WriteLine($"{action,-7} {item.Source.Location} -> {item.Destination} ({item.Reason})");
             }
         }
 
+        if (printPlan && shard.IsAll)
+        {
+            BatchScaling.PrintBalance(plan, shard, Console.Out);
+        }
+
         int convert = plan.Count(i => i.Action == BatchAction.Convert), fail = plan.Count(i => i.Action == BatchAction.Fail);
         report?.WriteSummary(new BatchSummary(plan.Count, 0, plan.Count - convert - fail, fail, convert, 0, 0, TimeSpan.Zero), ExitCodes.Success, dryRun: true);
-        Log.Information("Dry run: {Inputs} inputs, {Convert} would be converted, {Skip} skipped, {Fail} would fail; nothing was written",
-            plan.Count, convert, plan.Count - convert - fail, fail);
+        Log.Information("Dry run, shard {Shard}: {Inputs} inputs, {Convert} would be converted, {Skip} skipped, {Fail} would fail; nothing was written",
+            shard, plan.Count, convert, plan.Count - convert - fail, fail);
         return ExitCodes.Success;
     }
 }

@@ -21,10 +21,18 @@ internal sealed class BatchOptions
 
     public Option<string> Suffix { get; } = new("--suffix") { Description = "Replaces each input's extension", DefaultValueFactory = _ => BatchSettings.DefaultSuffix };
 
-    public Option<int> Jobs { get; } = new("--jobs")
+    public Option<int?> Jobs { get; } = new("--jobs")
     {
-        Description = $"Conversions at once; each takes cores/jobs encoding threads and ~{BatchSettings.MemoryPerJobBytes >> 20} MB (~400 MB with S3)",
-        DefaultValueFactory = _ => BatchSettings.DefaultJobs(Environment.ProcessorCount),
+        Description = "Conversions at once (default: half the cores, at least 2, as far as 3/4 of the memory holds at " +
+            $"~{JobCount.LocalJobBytes >> 20} MB per job, ~{JobCount.S3JobBytes >> 20} MB with S3; the chosen value is logged)",
+    };
+
+    public Option<string?> Shard { get; } = new("--shard")
+    {
+        Description = "Take only shard I of N of the inputs (by a hash of the path relative to SOURCE): I/N, auto/N (I from " +
+            $"{ShardSpec.KubernetesIndexVariable}, {ShardSpec.AwsBatchIndexVariable} or {ShardSpec.SlurmTaskIdVariable}), " +
+            "or all/N with --dry-run to print inputs and bytes per shard",
+        HelpName = "I/N|auto/N|all/N",
     };
 
     public Option<bool> Force { get; } = new("--force") { Description = "Convert again even outputs that are up to date" };
@@ -47,8 +55,15 @@ internal sealed class BatchOptions
         Description = "Also replace outputs that exist without a btfconvert record (someone else's files); outdated outputs of ours are always replaced",
     };
 
+    public Option<double> StallTimeout { get; } = new("--stall-timeout")
+    {
+        Description = $"Seconds without progress after which one input is stopped and reported as failed; 0 = never (default {BatchSettings.DefaultStallTimeout.TotalSeconds:0})",
+        DefaultValueFactory = _ => BatchSettings.DefaultStallTimeout.TotalSeconds,
+    };
+
     public BatchSettings SettingsFrom(ParseResult result) => new()
     {
+        Shard = BatchScaling.ShardFrom(result.GetValue(Shard), result.GetValue(DryRun)),
         Source = result.GetValue(Source)!,
         Destination = result.GetValue(Destination)!,
         Include = result.GetValue(Include) is { Length: > 0 } included ? included : [BatchSettings.DefaultInclude],
@@ -57,7 +72,8 @@ internal sealed class BatchOptions
         Options = ConvertCommand.OptionsFrom(result),
         Force = result.GetValue(Force),
         Overwrite = result.GetValue(Overwrite),
-        Jobs = result.GetValue(Jobs),
+        Jobs = BatchScaling.JobsFrom(result.GetValue(Jobs), result.GetValue(Source)!, result.GetValue(Destination)!),
         FailFast = result.GetValue(FailFast),
+        StallTimeout = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(StallTimeout), -1, TimeSpan.MaxValue.TotalSeconds / 2)),
     };
 }

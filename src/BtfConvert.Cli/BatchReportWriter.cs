@@ -23,16 +23,22 @@ public sealed class BatchReportWriter : IDisposable
     private readonly TextWriter _writer;
     private readonly bool _ownsWriter;
     private readonly Lock _lock = new();
+    private readonly ShardSpec _shard;
 
-    private BatchReportWriter(TextWriter writer, bool ownsWriter)
+    private BatchReportWriter(TextWriter writer, bool ownsWriter, ShardSpec shard)
     {
         _writer = writer;
         _ownsWriter = ownsWriter;
+        _shard = shard;
     }
 
-    /// <summary>Null for no report, "-" for stdout, otherwise a file (replaced).</summary>
-    public static BatchReportWriter? Open(string? path)
+    /// <summary>
+    /// Null for no report, "-" for stdout, otherwise a file (replaced). Every line names its shard ("I/N"; "0/1"
+    /// unsharded), so the reports of a fleet can be concatenated.
+    /// </summary>
+    public static BatchReportWriter? Open(string? path, ShardSpec? shard = null)
     {
+        shard ??= ShardSpec.Whole;
         if (string.IsNullOrEmpty(path))
         {
             return null;
@@ -40,12 +46,12 @@ public sealed class BatchReportWriter : IDisposable
 
         if (path == "-")
         {
-            return new BatchReportWriter(Console.Out, ownsWriter: false);
+            return new BatchReportWriter(Console.Out, ownsWriter: false, shard);
         }
 
         try
         {
-            return new BatchReportWriter(new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false)), ownsWriter: true);
+            return new BatchReportWriter(new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false)), ownsWriter: true, shard);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -53,19 +59,19 @@ public sealed class BatchReportWriter : IDisposable
         }
     }
 
-    public void WritePlan(BatchItem item) => Write(new PlanLine(item.Action, item.Source.Location, item.Destination, item.Reason,
-        item.Source.Length, item.ExistingOutput?.Length));
+    public void WritePlan(BatchItem item) => Write(new PlanLine(item.Action, _shard.NameOf(item.RelativePath), item.Source.Location,
+        item.Destination, item.Reason, item.Source.Length, item.ExistingOutput?.Length));
 
     public void WriteItem(BatchItemResult r)
     {
         double seconds = Math.Round(r.Elapsed.TotalSeconds, 3);
-        Write(new ItemLine(r.Status, r.Item.Source.Location, r.Item.Destination, r.Item.Reason,
+        Write(new ItemLine(r.Status, _shard.NameOf(r.Item.RelativePath), r.Item.Source.Location, r.Item.Destination, r.Item.Reason,
             r.Error is null ? null : ErrorMessage(r.Error),
             r.Error is null ? null : ErrorKind(r.Error),
             r.SourceBytes, r.OutputBytes, seconds, Math.Round(r.BytesPerSecond / 1e6, 2), Timestamp()));
     }
 
-    public void WriteSummary(BatchSummary s, int exitCode, bool dryRun) => Write(new SummaryLine(s.Inputs, s.Converted, s.Skipped, s.Failed,
+    public void WriteSummary(BatchSummary s, int exitCode, bool dryRun) => Write(new SummaryLine(_shard.ToString(), s.Inputs, s.Converted, s.Skipped, s.Failed,
         s.NotAttempted, s.SourceBytes, s.OutputBytes, Math.Round(s.Elapsed.TotalSeconds, 3), Math.Round(s.BytesPerSecond / 1e6, 2), exitCode, dryRun, Timestamp()));
 
     /// <summary>The one-line message for a failed input (the plan's own reason, or the error's).</summary>
@@ -101,20 +107,20 @@ public sealed class BatchReportWriter : IDisposable
         }
     }
 
-    private sealed record PlanLine(BatchAction Action, string Source, string Destination, string Reason, long SourceBytes, long? OutputBytes)
+    private sealed record PlanLine(BatchAction Action, string Shard, string Source, string Destination, string Reason, long SourceBytes, long? OutputBytes)
     {
         [JsonPropertyOrder(-1)]
         public string Type => "plan";
     }
 
-    private sealed record ItemLine(BatchStatus Status, string Source, string Destination, string Reason, string? Error, string? ErrorKind,
+    private sealed record ItemLine(BatchStatus Status, string Shard, string Source, string Destination, string Reason, string? Error, string? ErrorKind,
         long SourceBytes, long OutputBytes, double Seconds, double MegabytesPerSecond, string Time)
     {
         [JsonPropertyOrder(-1)]
         public string Type => "item";
     }
 
-    private sealed record SummaryLine(int Inputs, int Converted, int Skipped, int Failed, int NotAttempted, long SourceBytes,
+    private sealed record SummaryLine(string Shard, int Inputs, int Converted, int Skipped, int Failed, int NotAttempted, long SourceBytes,
         long OutputBytes, double Seconds, double MegabytesPerSecond, int ExitCode, bool DryRun, string Time)
     {
         [JsonPropertyOrder(-1)]

@@ -52,6 +52,11 @@ public static class ConvertCommand
 
     public static Option<bool> Overwrite { get; } = new("--overwrite", "-f") { Description = "Replace an existing output" };
 
+    public static Option<bool> IgnoreOrientation { get; } = new(ImageOrientation.AsStoredOption)
+    {
+        Description = "Convert the pixels as stored, ignoring the Orientation tag (needed for orientations 5-8, which are not turned upright)",
+    };
+
     private static T ParseEnum<T>(System.CommandLine.Parsing.ArgumentResult result, string error)
         where T : struct, Enum
     {
@@ -71,7 +76,7 @@ public static class ConvertCommand
         var output = LocationArgument.Create("output", "Tiled pyramidal TIFF to write: a path or s3://bucket/key");
         var command = new Command("convert", "Convert one strip BigTIFF into a web-optimized tiled pyramidal TIFF")
         {
-            input, output, TileSize, Compression, Quality, BigTiff, Threads, Mpp, Overwrite,
+            input, output, TileSize, Compression, Quality, BigTiff, Threads, Mpp, Overwrite, IgnoreOrientation,
         };
         command.SetAction((result, ct) => CommandRunner.RunAsync(result, global, ct, async () =>
         {
@@ -96,6 +101,7 @@ public static class ConvertCommand
         BigTiff = result.GetValue(BigTiff),
         Threads = result.GetValue(Threads),
         MicronsPerPixel = result.GetValue(Mpp),
+        IgnoreOrientation = result.GetValue(IgnoreOrientation),
     };
 
     /// <summary>An output that is a directory (existing, or ending in '/') gets the input's name with ".tiff".</summary>

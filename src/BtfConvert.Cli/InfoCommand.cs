@@ -66,7 +66,10 @@ public static class InfoCommand
             EstimateOutputBytes(raw, options.Compression, options.Quality),
             bigTiff,
             encoder.Name,
-            info.Warnings);
+            info.Warnings)
+        {
+            Orientation = ImageOrientation.Of(main.Directory).Describe(),
+        };
     }
 
     /// <summary>A rough typical size for tissue scans (JPEG q90 4:2:0 ≈ 10:1), for planning disk and transfer.</summary>
@@ -86,6 +89,7 @@ public static class InfoCommand
         {
             string.Create(inv, $"File:        {r.File} ({r.FileBytes:N0} bytes, {r.Format}, {r.ByteOrder})"),
             string.Create(inv, $"Image:       {r.Width} x {r.Height}, {r.SourceFormat}; converted as {r.SamplesPerPixel} samples/pixel, 8-bit"),
+            $"Orientation: {r.Orientation}",
             $"Scanner:     {r.Make} {r.Model} {r.Artist}".TrimEnd(),
             $"Date:        {r.DateTime}",
             r.MicronsPerPixel is { } m ? string.Create(inv, $"Pixel size:  {m:0.######} µm ({r.PixelSizeSource})") : "Pixel size:  unknown (use --mpp)",
@@ -121,7 +125,11 @@ public static class InfoCommand
         long RowsPerStrip, int Strips, long FirstStripOffset, string SourceFormat, string? Make, string? Model, string? Artist, string? DateTime,
         double? MicronsPerPixel, string PixelSizeSource, double? Magnification, string? Camera,
         IReadOnlyList<DirectoryReport> Directories, IReadOnlyList<LevelReport> Levels, long TotalTiles,
-        long EstimatedOutputBytes, bool BigTiff, string Encoder, IReadOnlyList<string> Warnings);
+        long EstimatedOutputBytes, bool BigTiff, string Encoder, IReadOnlyList<string> Warnings)
+    {
+        /// <summary>The Orientation tag in words; flips are turned upright by convert, transposes need --ignore-orientation.</summary>
+        public string Orientation { get; init; } = string.Empty;
+    }
 
     public sealed record DirectoryReport(int Index, long Offset, long Width, long Height, int Entries, ulong Compression,
         ulong? Photometric, ulong SamplesPerPixel, ulong BitsPerSample, string Role, bool HasExif);

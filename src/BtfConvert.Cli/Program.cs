@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using BtfConvert.Core;
 using BtfConvert.Core.Encoding;
+using BtfConvert.Core.IO;
 
 namespace BtfConvert.Cli;
 
@@ -21,8 +22,41 @@ public static class Program
         void Cancel(PosixSignalContext context)
         {
             context.Cancel = true;
-            cancellation.Cancel();
+            if (!cancellation.IsCancellationRequested)
+            {
+                cancellation.Cancel();
+                _ = ExitIfStillBlockedAsync();
+            }
         }
+    }
+
+    /// <summary>
+    /// Cancellation ends every conversion within milliseconds, except one blocked in a system call (open() of a FIFO
+    /// given as --report or --log-file, a read or write on a hung NFS mount), where no token reaches. Such a process
+    /// would ignore SIGTERM until SIGKILL and, in batch, keep the destination's lock. So after this long the process
+    /// deletes its open temporaries and exits 130 itself; a publish in progress (S3, bounded to about 2 minutes) is
+    /// waited for first, so its outcome is never cut off.
+    /// </summary>
+    public static readonly TimeSpan ForcedExitDelay = TimeSpan.FromSeconds(5);
+
+    private static async Task ExitIfStillBlockedAsync()
+    {
+        await Task.Delay(ForcedExitDelay).ConfigureAwait(false);
+        if (InterruptedExit.IsPublishing)
+        {
+            while (InterruptedExit.IsPublishing)
+            {
+                await Task.Delay(100).ConfigureAwait(false);
+            }
+
+            // The publish just ended: the normal path reports its outcome and exits within milliseconds.
+            await Task.Delay(ForcedExitDelay).ConfigureAwait(false);
+        }
+
+        int deleted = InterruptedExit.DeleteTemporaries();
+        await Console.Error.WriteLineAsync(
+            $"btfconvert: still blocked {ForcedExitDelay.TotalSeconds:0} s after the signal (in a system call); exiting; {deleted} temporary file(s) deleted; cancelled").ConfigureAwait(false);
+        Environment.Exit(ExitCodes.Cancelled);
     }
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)

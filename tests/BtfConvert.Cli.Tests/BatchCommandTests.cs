@@ -356,7 +356,7 @@ public sealed class BatchCommandTests : IDisposable
 
     [Theory]
     [InlineData("--jobs", "0")]
-    [InlineData("--jobs", "99")]
+    [InlineData("--jobs", "257")] // BatchSettings.MaxJobs + 1
     [InlineData("--suffix", "a/b")]
     [InlineData("--quality", "0")]
     public async Task Bad_options_are_usage_errors(string option, string value)

@@ -64,9 +64,10 @@ public static class MalformedCorpus
         Add("ifd-offset-past-eof-ct-le", "IFD0 offset 0xFFFFFFF0", BadInput, "past the end of the file", With(Ct(), p => p.FirstIfd = 0xFFFFFFF0));
         Add("ifd-offset-2e63-bt-le", "IFD0 offset 2^63 + 8", BadInput, "past the end of the file", With(Bt(), p => p.FirstIfd = (1UL << 63) + 8));
         Add("ifd-offset-zero-ct-le", "IFD0 offset 0", BadInput, "no image directory", With(Ct(), p => p.FirstIfd = 0));
-        Add("circular-ifd-chain-bt-le", "IFD1's next pointer leads back to IFD0", BadInput, "circular IFD chain",
+        // A broken chain after a good IFD0 ends the chain with a warning, as in libtiff and tifffile.
+        Add("circular-ifd-chain-bt-le", "IFD1's next pointer leads back to IFD0", Ok, "circular IFD chain",
             With(Bt(), p => p.SetNext(p.Ifd(1), p.FirstIfd)));
-        Add("ifd-points-to-itself-ct-be", "IFD0's next pointer is IFD0", BadInput, "circular IFD chain",
+        Add("ifd-points-to-itself-ct-be", "IFD0's next pointer is IFD0", Ok, "circular IFD chain",
             With(CtBe(), p => p.SetNext(p.Ifd(0), p.FirstIfd)));
         Add("ifd-zero-entries-ct-le", "IFD0 entry count 0", BadInput, "has no entries", With(Ct(), p => p.SetEntryCount(p.Ifd(0), 0)));
         Add("ifd-65535-entries-ct-le", "IFD0 entry count 65535", BadInput, "65535 entries", With(Ct(), p => p.SetEntryCount(p.Ifd(0), 65535)));
@@ -196,7 +197,43 @@ public static class MalformedCorpus
         Add("thumbnail-strip-past-eof-bt-le", "the 27×25 thumbnail's strip points past the end", Ok, "IFD 1 skipped",
             With(Bt(), p => p.SetValue(p.Entry(p.Ifd(1), StripOffsets), (ulong)p.Length + 10)));
 
+        Lenient(cases, Bt, BtBe);
         return cases;
+    }
+
+    /// <summary>
+    /// Damage that libtiff, tifffile and vips read past (issue 13): tags the conversion does not need and the chain
+    /// after a valid main IFD are warned about and ignored; what the conversion uses stays strict.
+    /// </summary>
+    private static void Lenient(List<MalformedCase> cases, Func<TiffPatcher> bt, Func<TiffPatcher> btBe)
+    {
+        const ushort ImageDescription = 270, Model = 272, DateTime = 306, Artist = 315, SubIfds = 330, SLong8 = 17;
+        void Add(string name, string damage, int code, string expect, TiffPatcher p, Action<TiffPatcher> change)
+        {
+            change(p);
+            cases.Add(new MalformedCase(name, damage, code, expect, p.ToArray()));
+        }
+
+        void Huge(TiffPatcher p, ushort from, ushort tag, ushort type)
+        {
+            long e = p.Entry(p.Ifd(0), from);
+            p.SetTag(e, tag);
+            p.SetType(e, type);
+            p.SetCount(e, 1UL << 40);
+        }
+
+        Add("private-tag-count-2e40-bt-le", "DateTime re-tagged as private tag 65000, LONG8 × 2^40", Ok, "the tag is ignored",
+            bt(), p => Huge(p, DateTime, 65000, Long8));
+        Add("image-description-count-2e40-bt-be", "Model re-tagged as ImageDescription, ASCII × 2^40", Ok, "the tag is ignored",
+            btBe(), p => Huge(p, Model, ImageDescription, Ascii));
+        Add("subifds-count-2e40-bt-le", "Artist re-tagged as SubIFDs, LONG8 × 2^40", Ok, "the tag is ignored",
+            bt(), p => Huge(p, Artist, SubIfds, Long8));
+        Add("next-ifd-2e64-after-main-bt-le", "IFD0's next-IFD pointer is 2^64 - 1", Ok, "the IFD chain after IFD 0 is damaged",
+            bt(), p => p.SetNext(p.Ifd(0), ulong.MaxValue));
+        Add("strip-offsets-slong8-bt-le", "StripOffsets typed SLONG8", BadInput, "StripOffsets has the signed type SLONG8",
+            bt(), p => p.SetType(p.Entry(p.Ifd(0), StripOffsets), SLong8));
+        Add("orientation-3-bt-le", "Orientation 3 (stored upside down): turned upright", Ok, string.Empty,
+            bt(), p => p.SetValue(p.Entry(p.Ifd(0), Orientation), 3));
     }
 
     /// <summary>The manifest committed beside the files: one table row per case.</summary>

@@ -10,7 +10,7 @@ namespace BtfConvert.Core.Batch;
 /// Windows. The kernel releases it when the process dies, however it dies, so there is never a stale lock to
 /// clean up; the file itself stays (deleting it would race with a run that just opened it).
 /// <para>
-/// Where: <c>DIR/btfconvert-batch-HASH.lock</c>, HASH = the first 16 hex digits of SHA-256 of the normalized
+/// Where: <c>DIR/btfconvert-batch-HASH.lock</c> (<c>…-HASH-shard-I-of-N.lock</c> with --shard), HASH = the first 16 hex digits of SHA-256 of the normalized
 /// destination; DIR = <c>--lock-dir</c>, else <c>$BTFCONVERT_LOCK_DIR</c>, else <c>/tmp</c> (on purpose not
 /// $TMPDIR, which differs between cron and login shells), else the temp directory on Windows.
 /// </para>
@@ -36,11 +36,15 @@ public sealed class BatchLock : IDisposable
         : OperatingSystem.IsWindows() ? System.IO.Path.GetTempPath()
         : "/tmp";
 
-    /// <summary>The lock file for a (normalized) destination root.</summary>
-    public static string PathFor(string destinationRoot, string? directory = null)
+    /// <summary>
+    /// The lock file for a (normalized) destination root and shard: N shards on one machine don't exclude each
+    /// other (their inputs are disjoint), two copies of one shard do. Unsharded runs keep the plain name.
+    /// </summary>
+    public static string PathFor(string destinationRoot, string? directory = null, ShardSpec? shard = null)
     {
         string hash = Convert.ToHexStringLower(SHA256.HashData(Utf8.UTF8.GetBytes(destinationRoot)))[..16];
-        return System.IO.Path.Combine(directory ?? DefaultDirectory(), $"btfconvert-batch-{hash}.lock");
+        string part = shard is { IsSharded: true } ? string.Create(CultureInfo.InvariantCulture, $"-shard-{shard.Index}-of-{shard.Count}") : string.Empty;
+        return System.IO.Path.Combine(directory ?? DefaultDirectory(), $"btfconvert-batch-{hash}{part}.lock");
     }
 
     /// <summary>Takes the lock, or returns null at once if another process (or another run in this one) holds it.</summary>

@@ -27,12 +27,15 @@ public sealed class BatchPlanner
     public string SourceRoot { get; }
     public string DestinationRoot { get; }
 
+    /// <summary>The part of the inputs this worker takes (<see cref="BatchSettings.Shard"/>).</summary>
+    public ShardSpec Shard => _settings.Shard;
+
     /// <summary>True if a path relative to the source root passes the include and exclude globs.</summary>
     public bool IsSelected(string relativePath) =>
         _include.Any(g => g.IsMatch(relativePath)) && !_exclude.Any(g => g.IsMatch(relativePath));
 
     /// <summary>
-    /// Selects and maps the listed inputs, in a stable order. Inputs that cannot be mapped safely come back with
+    /// Selects and maps the listed inputs of this worker's shard, in a stable order. Inputs that cannot be mapped safely come back with
     /// <see cref="BatchAction.Fail"/>; the rest with <see cref="BatchAction.Convert"/> until <see cref="Decide"/>
     /// sees their outputs.
     /// </summary>
@@ -79,7 +82,9 @@ public sealed class BatchPlanner
             }
         }
 
-        return items;
+        // The shard is taken last, so that mapping collisions are decided on the whole listing and every shard
+        // agrees which of slide.btf and slide.tif converts (ShardSpec: a hash of the relative path).
+        return items.Where(i => _settings.Shard.Contains(i.RelativePath)).ToList();
     }
 
     /// <summary>Decides one selected item given what exists at its destination (null: nothing).</summary>

@@ -99,9 +99,10 @@ public sealed class BatchRunner
     private async Task<BatchItemResult> ConvertReportingAsync(BatchItem item, CancellationToken ct)
     {
         var itemClock = Stopwatch.StartNew();
+        using var watchdog = new StallWatchdog(_settings.StallTimeout, ct);
         try
         {
-            var result = await ConvertAsync(item, ct).ConfigureAwait(false);
+            var result = await watchdog.WatchAsync(ConvertAsync(item, watchdog), item.Source.Location).ConfigureAwait(false);
             return new BatchItemResult(item, BatchStatus.Converted, null, result.SourceBytes, result.OutputBytes, itemClock.Elapsed);
         }
         catch (Exception e) when (ct.IsCancellationRequested)
@@ -115,7 +116,7 @@ public sealed class BatchRunner
         }
     }
 
-    private Task<ConversionResult> ConvertAsync(BatchItem item, CancellationToken cancellationToken)
+    private Task<ConversionResult> ConvertAsync(BatchItem item, StallWatchdog watchdog)
     {
         _observer.Started(item);
         // Replacing is allowed only for what the plan looked at; an output appearing since then is refused.
@@ -124,14 +125,15 @@ public sealed class BatchRunner
         {
             CreateParentDirectories = true,
         };
-        return StorageConversion.ConvertAsync(_storage, job, new ItemMonitor(_observer, item), cancellationToken);
+        return StorageConversion.ConvertAsync(_storage, job, new ItemMonitor(_observer, item, watchdog), watchdog.Token);
     }
 
     // Reports progress synchronously (Progress<T> would post to the thread pool and could arrive after Finished).
-    private sealed class ItemMonitor(IBatchObserver observer, BatchItem item) : IConversionMonitor, IProgress<ConversionProgress>
+    private sealed class ItemMonitor(IBatchObserver observer, BatchItem item, StallWatchdog watchdog) : IConversionMonitor, IProgress<ConversionProgress>
     {
         public void Inspected(SourceInfo source, long sourceBytes)
         {
+            watchdog.Progressed();
             foreach (var warning in source.Warnings)
             {
                 observer.Warning(item, warning);
@@ -141,7 +143,11 @@ public sealed class BatchRunner
         public Task<ConversionResult> TrackAsync(long sourceBytes, Func<IProgress<ConversionProgress>?, Task<ConversionResult>> convert) =>
             convert(this);
 
-        public void Report(ConversionProgress value) => observer.Progress(item, value.BytesRead);
+        public void Report(ConversionProgress value)
+        {
+            watchdog.Progressed();
+            observer.Progress(item, value.BytesRead);
+        }
     }
 
     /// <summary>The running totals of a batch, counted from its parallel conversions; the first failure stops the rest under --fail-fast.</summary>

@@ -9,10 +9,8 @@ public sealed record BatchSettings
     public const string DefaultInclude = "*.btf";
     public const string DefaultSuffix = ".tiff";
 
-    /// <summary>Per conversion, the budget the converter is built to stay under (see docs/operations.md).</summary>
-    public const long MemoryPerJobBytes = 256L << 20;
-
-    public const int MaxJobs = 16;
+    /// <summary>Beyond the default's cap (<see cref="JobCount.MaxDefault"/>), for machines larger than any we know.</summary>
+    public const int MaxJobs = 256;
 
     /// <summary>Source directory or prefix (s3://bucket/prefix/).</summary>
     public required string Source { get; init; }
@@ -31,14 +29,23 @@ public sealed record BatchSettings
     /// <summary>Replace outputs that exist without a btfconvert record (someone else's files).</summary>
     public bool Overwrite { get; init; }
 
-    public int Jobs { get; init; } = DefaultJobs(Environment.ProcessorCount);
+    /// <summary>
+    /// A conversion that reports no progress (no bytes read, no tile written) for this long is stopped and reported
+    /// as failed; zero turns the watchdog off. 20 minutes: a working transfer reports progress every few seconds even
+    /// over a slow link (one report per 4–8 MiB read), and the longest silent steps of a real 24 GB slide over slow S3
+    /// are far shorter — CompleteMultipartUpload of ~3,000 parts (AWS: "may take several minutes") and the SDK's retries
+    /// of one request (4 retries, 100 s timeout each: under 7 minutes).
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = DefaultStallTimeout;
+
+    public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromMinutes(20);
+
+    /// <summary>Conversions at once; the CLI's default comes from <see cref="JobCount.ForThisMachine"/>.</summary>
+    public int Jobs { get; init; } = 2;
     public bool FailFast { get; init; }
 
-    /// <summary>
-    /// Each conversion already encodes on every core, so more jobs mostly overlap I/O (S3 latency, fsync):
-    /// two on a small VM, half the cores on bigger ones, at most four (4 × 256 MB).
-    /// </summary>
-    public static int DefaultJobs(int cores) => Math.Clamp(cores / 2, 2, 4);
+    /// <summary>This worker's part of the inputs (<c>--shard I/N</c>); the whole batch by default.</summary>
+    public ShardSpec Shard { get; init; } = ShardSpec.Whole;
 
     /// <summary>Encoding threads per conversion: the cores shared among the jobs unless --threads says otherwise.</summary>
     public int ThreadsPerJob => Options.Threads > 0 ? Options.Threads : Math.Max(1, Environment.ProcessorCount / Math.Max(1, Jobs));
@@ -51,6 +58,11 @@ public sealed record BatchSettings
         if (Jobs is < 1 or > MaxJobs)
         {
             throw new UsageException($"--jobs must be between 1 and {MaxJobs} (got {Jobs})");
+        }
+
+        if (StallTimeout < TimeSpan.Zero)
+        {
+            throw new UsageException($"--stall-timeout must be 0 (off) or a positive number of seconds (got {StallTimeout.TotalSeconds})");
         }
 
         if (string.IsNullOrEmpty(Suffix) || Suffix.Contains('/', StringComparison.Ordinal) || Suffix.Contains('\\', StringComparison.Ordinal))

@@ -32,6 +32,12 @@ public sealed record ConversionOptions
     /// <summary>JPEG encoder choice; the output format is the same, only speed and exact bytes differ.</summary>
     public JpegEncoderPreference JpegEncoder { get; init; } = JpegEncoderPreference.Auto;
 
+    /// <summary>
+    /// Convert the pixels as stored, whatever the Orientation tag says (<c>--ignore-orientation</c>). Without it flips
+    /// (2–4) are turned upright and transposed orientations (5–8) are refused.
+    /// </summary>
+    public bool IgnoreOrientation { get; init; }
+
     public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
 
     /// <summary>Checks ranges; throws <see cref="ArgumentException"/> with the option's CLI name.</summary>
@@ -60,5 +66,7 @@ public sealed record ConversionOptions
 
     /// <summary>A compact description recorded in the output's metadata and compared by batch runs.</summary>
     public string Fingerprint() =>
-        $"compression={Compression.ToString().ToLowerInvariant()};quality={Quality};tile={TileSize};bigtiff={BigTiff.ToString().ToLowerInvariant()};mpp={MicronsPerPixel?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "auto"}";
+        $"compression={Compression.ToString().ToLowerInvariant()};quality={Quality};tile={TileSize};bigtiff={BigTiff.ToString().ToLowerInvariant()};mpp={MicronsPerPixel?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "auto"}"
+        // Only when set, so outputs recorded before the option existed stay up to date.
+        + (IgnoreOrientation ? ";orientation=stored" : string.Empty);
 }

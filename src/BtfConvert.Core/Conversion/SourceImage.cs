@@ -165,10 +165,8 @@ public sealed class SourceImage
             ?? throw new InvalidDataException($"{name}: missing required tag StripOffsets");
         var countsField = dir[TiffTag.StripByteCounts]
             ?? throw new InvalidDataException($"{name}: missing required tag StripByteCounts");
-        if (!offsetsField.IsInteger || !countsField.IsInteger)
-        {
-            throw new InvalidDataException($"{name}: StripOffsets/StripByteCounts are not integers");
-        }
+        RequireUnsigned(name, offsetsField, "StripOffsets");
+        RequireUnsigned(name, countsField, "StripByteCounts");
 
         long rowsPerStrip = (long)Math.Min(dir.GetUInt64(TiffTag.RowsPerStrip) ?? uint.MaxValue, (ulong)height);
         if (rowsPerStrip == 0)
@@ -207,6 +205,20 @@ public sealed class SourceImage
         }
 
         return (rowsPerStrip, offsets);
+    }
+
+    private static void RequireUnsigned(string name, TiffField field, string tagName)
+    {
+        if (field.Type is TiffFieldType.SShort or TiffFieldType.SLong or TiffFieldType.SLong8)
+        {
+            // Offsets and sizes are unsigned in TIFF; libtiff refuses signed ones too, and a negative one is no position.
+            throw new InvalidDataException($"{name}: {tagName} has the signed type {field.Type.ToString().ToUpperInvariant()} (TIFF requires unsigned offsets and counts)");
+        }
+
+        if (!field.IsInteger)
+        {
+            throw new InvalidDataException($"{name}: {tagName} has type {field.Type}, not an unsigned integer type");
+        }
     }
 
     private static ulong Require(string name, TiffDirectory dir, ushort tag, string tagName)

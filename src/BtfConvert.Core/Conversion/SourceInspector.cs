@@ -43,7 +43,12 @@ public static class SourceInspector
         }
 
         var main = SourceImage.FromDirectory(file, mainIndex);
-        var warnings = new List<string>();
+        var warnings = new List<string>(file.Warnings);
+        if (ImageOrientation.InvalidValueWarning(main.Directory) is { } orientationWarning)
+        {
+            warnings.Add(orientationWarning);
+        }
+
         var associated = new List<AssociatedImage>();
         // Tiled IFDs besides the main image are the reduced levels of an existing pyramid (SVS, our own outputs,
         // vips/GDAL pyramids); stripped ones are its thumbnail, label and macro images.

@@ -39,6 +39,12 @@ public static class StorageConversion
         await using var source = await OpenSourceAsync(storage, job, cancellationToken).ConfigureAwait(false);
         var sourceInfo = new StorageObjectInfo(job.Input, source.Length, source.ETag, null, new Dictionary<string, string>());
         var info = await SourceInspector.InspectAsync(source, cancellationToken).ConfigureAwait(false);
+        var orientation = ImageOrientation.Of(info.Main.Directory);
+        if (job.Options.IgnoreOrientation && !orientation.IsUpright)
+        {
+            info = info with { Warnings = [.. info.Warnings, $"orientation {orientation.Describe()} ignored ({ImageOrientation.AsStoredOption}): the output shows the image as stored"] };
+        }
+
         monitor.Inspected(info, source.Length);
 
         // The thread count is not part of the fingerprint: the output is byte-identical for any value.

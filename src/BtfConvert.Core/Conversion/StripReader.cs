@@ -22,11 +22,17 @@ internal static class StripReader
     /// </summary>
     public const long MaxReadAheadBytes = 128L << 20;
 
-    /// <summary>A run of whole rows that are contiguous in the file.</summary>
-    public readonly record struct RowRun(int FirstRow, int RowCount, long FileOffset);
+    /// <summary>A run of whole rows that are contiguous in the file; <paramref name="Reversed"/>: delivered last row first.</summary>
+    public readonly record struct RowRun(int FirstRow, int RowCount, long FileOffset, bool Reversed = false);
 
-    /// <summary>Splits the image into runs of adjacent rows of at most <paramref name="maxBytes"/> (at least one row).</summary>
-    public static IEnumerable<RowRun> PlanReads(SourceImage image, int maxBytes)
+    /// <summary>
+    /// Splits the image into runs of adjacent rows of at most <paramref name="maxBytes"/> (at least one row), in image
+    /// order, or with <paramref name="bottomUp"/> from the last row to the first (Orientation 3 and 4).
+    /// </summary>
+    public static IEnumerable<RowRun> PlanReads(SourceImage image, int maxBytes, bool bottomUp = false) =>
+        bottomUp ? PlanReadsBottomUp(image, maxBytes) : PlanReadsTopDown(image, maxBytes);
+
+    private static IEnumerable<RowRun> PlanReadsTopDown(SourceImage image, int maxBytes)
     {
         int rowBytes = image.RowBytes;
         int maxRows = Math.Max(1, maxBytes / rowBytes);
@@ -46,6 +52,27 @@ internal static class StripReader
         }
     }
 
+    /// <summary>Runs from the bottom row up: rows whose stored order is adjacent in the file still make one read each run.</summary>
+    private static IEnumerable<RowRun> PlanReadsBottomUp(SourceImage image, int maxBytes)
+    {
+        int rowBytes = image.RowBytes;
+        int maxRows = Math.Max(1, maxBytes / rowBytes);
+        int last = image.Height - 1;
+        long lowOffset = image.RowOffset(last);
+        for (int y = last - 1; y >= -1; y--)
+        {
+            int count = last - y;
+            long offset = y < 0 ? 0 : image.RowOffset(y);
+            if (y < 0 || count == maxRows || offset != lowOffset - rowBytes)
+            {
+                yield return new RowRun(y + 1, count, lowOffset, Reversed: true);
+                last = y;
+            }
+
+            lowOffset = offset;
+        }
+    }
+
     /// <summary>
     /// Reads every row and hands it to <paramref name="onRow"/> on the calling thread (which may block for
     /// back-pressure). <paramref name="onProgress"/> is called after each run with rows done and bytes read.
@@ -54,7 +81,7 @@ internal static class StripReader
     /// </summary>
     public static void ReadRows(IByteSource source, SourceImage image, int readSize, int readAhead,
         Action<ReadOnlySpan<byte>> onRow, Action<long, long>? onProgress, CancellationToken cancellationToken,
-        StageTimings? timings = null)
+        StageTimings? timings = null, bool bottomUp = false)
     {
         int rowBytes = image.RowBytes;
         readSize = Math.Max(readSize, rowBytes);
@@ -63,8 +90,9 @@ internal static class StripReader
         int maxReads = (int)Math.Clamp(MaxReadAheadBytes / bufferBytes, 1, Math.Max(1, source.MaxConcurrency));
         var window = new ReadAheadWindow(readAhead, maxReads);
         var pending = new Queue<(RowRun Run, byte[] Buffer, Task Read)>();
-        using var runs = PlanReads(image, readSize).GetEnumerator();
+        using var runs = PlanReads(image, readSize, bottomUp).GetEnumerator();
         long bytesRead = 0;
+        int rowsDone = 0;
         long bytesHeld = 0;
         try
         {
@@ -95,8 +123,9 @@ internal static class StripReader
                     task.GetAwaiter().GetResult();
                     timings?.AddRead(Stopwatch.GetTimestamp() - waitStart);
                     window.RunConsumed(runBytes, waited);
-                    for (int r = 0; r < current.RowCount; r++)
+                    for (int i = 0; i < current.RowCount; i++)
                     {
+                        int r = current.Reversed ? current.RowCount - 1 - i : i;
                         onRow(data.AsSpan(r * rowBytes, rowBytes));
                     }
                 }
@@ -107,7 +136,8 @@ internal static class StripReader
                 }
 
                 bytesRead += runBytes;
-                onProgress?.Invoke(current.FirstRow + current.RowCount, bytesRead);
+                rowsDone += current.RowCount;
+                onProgress?.Invoke(rowsDone, bytesRead);
                 cancellationToken.ThrowIfCancellationRequested();
             }
         }

@@ -22,6 +22,8 @@ public static class TiffConverter
         options.Validate();
         var stopwatch = Stopwatch.StartNew();
         var image = source.Main;
+        var orientation = options.IgnoreOrientation ? ImageOrientation.Upright : ImageOrientation.Of(image.Directory);
+        orientation.CheckConvertible(input.Name, image, options.IgnoreOrientation, readsBottomUp: image.IsPlainStrips);
         var plan = PyramidPlan.Create(image.Width, image.Height, options.TileSize, options.TileSize);
         CheckLevelChainMemory(input.Name, plan, image.SamplesPerPixel);
         var format = new TileFormat(options.TileSize, options.TileSize, image.SamplesPerPixel);
@@ -40,7 +42,7 @@ public static class TiffConverter
             var pyramid = new PyramidBuilder(plan, image.SamplesPerPixel, pipeline, timings);
             try
             {
-                await RunProducerAsync(input, image, pyramid, pipeline, output, options, progress, timings).ConfigureAwait(false);
+                await RunProducerAsync(input, image, orientation, pyramid, pipeline, output, options, progress, timings).ConfigureAwait(false);
                 await pipeline.CompleteAsync().ConfigureAwait(false);
             }
             catch (Exception e)
@@ -88,7 +90,7 @@ public static class TiffConverter
         }
     }
 
-    private static Task RunProducerAsync(IByteSource input, SourceImage image, PyramidBuilder pyramid,
+    private static Task RunProducerAsync(IByteSource input, SourceImage image, ImageOrientation orientation, PyramidBuilder pyramid,
         TileEncodingPipeline pipeline, IByteSink output, ConversionOptions options, IProgress<ConversionProgress>? progress,
         StageTimings timings)
     {
@@ -100,12 +102,17 @@ public static class TiffConverter
             {
                 int readSize = options.ReadSize > 0 ? options.ReadSize : input.PreferredReadSize;
                 // Plain uncompressed strips are copied as they are (the fast path); anything else is decoded.
-                var readRows = image.IsPlainStrips ? (RowReader)StripReader.ReadRows : Decoding.DecodingRowReader.ReadRows;
-                readRows(input, image, readSize, input.PreferredConcurrency,
-                    row => pyramid.Top.PushRow(row),
-                    (rows, bytes) => progress?.Report(new ConversionProgress(rows, image.Height, bytes, output.Position)),
-                    pipeline.Token,
-                    timings);
+                var onRow = orientation.Uprighting(image.RowBytes, image.SamplesPerPixel, row => pyramid.Top.PushRow(row));
+                Action<long, long> onProgress = (rows, bytes) => progress?.Report(new ConversionProgress(rows, image.Height, bytes, output.Position));
+                if (image.IsPlainStrips)
+                {
+                    StripReader.ReadRows(input, image, readSize, input.PreferredConcurrency, onRow, onProgress, pipeline.Token, timings, orientation.BottomUp);
+                }
+                else
+                {
+                    Decoding.DecodingRowReader.ReadRows(input, image, readSize, input.PreferredConcurrency, onRow, onProgress, pipeline.Token, timings);
+                }
+
                 done.SetResult();
             }
             catch (Exception e)
@@ -117,9 +124,6 @@ public static class TiffConverter
         thread.Start();
         return done.Task;
     }
-
-    private delegate void RowReader(IByteSource source, SourceImage image, int readSize, int readAhead,
-        Action<ReadOnlySpan<byte>> onRow, Action<long, long>? onProgress, CancellationToken cancellationToken, StageTimings? timings);
 
     /// <summary>
     /// Most memory the level chain's row bands may take. Memory grows with the width (one tile-height band per

@@ -52,6 +52,7 @@ internal sealed class LocalFileSink : IByteSink
         try
         {
             _stream = new FileStream(_tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
+            InterruptedExit.Track(_tempPath);
         }
         catch (UnauthorizedAccessException e)
         {
@@ -141,6 +142,7 @@ internal sealed class LocalFileSink : IByteSink
         }
 
         _committed = true;
+        InterruptedExit.Untrack(_tempPath);
         SyncDirectory(Path.GetDirectoryName(_path));
     }
 
@@ -163,6 +165,7 @@ internal sealed class LocalFileSink : IByteSink
         if (!_committed)
         {
             TryDelete(_tempPath);
+            InterruptedExit.Untrack(_tempPath);
         }
     }
 

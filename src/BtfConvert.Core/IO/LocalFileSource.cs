@@ -7,13 +7,16 @@ internal sealed class LocalFileSource : IByteSource
 {
     private readonly SafeFileHandle _handle;
 
-    private LocalFileSource(string name, SafeFileHandle handle, long length)
+    private readonly DateTime _lastWriteUtc;
+
+    private LocalFileSource(string name, SafeFileHandle handle, long length, DateTime lastWriteUtc)
     {
         Name = name;
         _handle = handle;
         Length = length;
+        _lastWriteUtc = lastWriteUtc;
         // Taken from the open handle, so the record names the file actually read even if the path is replaced later.
-        ETag = LocalStorage.Fingerprint(length, File.GetLastWriteTimeUtc(handle));
+        ETag = LocalStorage.Fingerprint(length, lastWriteUtc);
     }
 
     public string Name { get; }
@@ -24,10 +27,15 @@ internal sealed class LocalFileSource : IByteSource
 
     public static LocalFileSource Open(string path)
     {
+        if (!LocalFileType.RequireRegularFileIfExists(path))
+        {
+            throw new FileNotFoundException($"{path}: no such file", path);
+        }
+
         try
         {
             var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            return new LocalFileSource(path, handle, RandomAccess.GetLength(handle));
+            return new LocalFileSource(path, handle, RandomAccess.GetLength(handle), File.GetLastWriteTimeUtc(handle));
         }
         catch (FileNotFoundException e)
         {
@@ -40,6 +48,10 @@ internal sealed class LocalFileSource : IByteSource
         catch (UnauthorizedAccessException e)
         {
             throw new StorageException($"{path}: permission denied", e);
+        }
+        catch (IOException e) when (e is not StorageException)
+        {
+            throw new StorageException($"{path}: {e.Message}", e);
         }
     }
 
@@ -56,10 +68,28 @@ internal sealed class LocalFileSource : IByteSource
             int n = await RandomAccess.ReadAsync(_handle, buffer[done..], offset + done, cancellationToken).ConfigureAwait(false);
             if (n == 0)
             {
-                throw new EndOfStreamException($"{Name}: the file shrank while being read (at byte {offset + done})");
+                throw new SourceChangedException($"{Name}: source changed while being read: the file shrank below {Length} bytes (no data at byte {offset + done})");
             }
 
             done += n;
+        }
+
+        ThrowIfChanged();
+    }
+
+    /// <summary>
+    /// A file rewritten or appended to under the converter would give an output mixing old and new pixels; like an S3
+    /// ETag that moved, that is "source changed" (exit 4, run again), not bad input. Two fstat()s per read of a few
+    /// MiB cost microseconds.
+    /// </summary>
+    private void ThrowIfChanged()
+    {
+        long length = RandomAccess.GetLength(_handle);
+        var lastWrite = File.GetLastWriteTimeUtc(_handle);
+        if (length != Length || lastWrite != _lastWriteUtc)
+        {
+            throw new SourceChangedException(
+                $"{Name}: source changed while being read (size {Length} -> {length} bytes, modified {_lastWriteUtc:O} -> {lastWrite:O})");
         }
     }
 

@@ -31,7 +31,7 @@ public sealed class LocalStorage : IStorage
     public Task<StorageObjectInfo?> GetInfoAsync(string location, CancellationToken cancellationToken)
     {
         var info = new FileInfo(location);
-        if (!info.Exists)
+        if (!LocalFileType.RequireRegularFileIfExists(location) || !info.Exists)
         {
             return Task.FromResult<StorageObjectInfo?>(null);
         }

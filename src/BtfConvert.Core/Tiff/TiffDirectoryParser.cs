@@ -44,8 +44,12 @@ internal static class TiffDirectoryParser
 
             if (n > long.MaxValue / (ulong)elementSize)
             {
-                throw new InvalidDataException(
-                    $"{name}: tag {tag} in IFD at {ifdOffset} has an impossible count {n} (overflow)");
+                // The reader decides: fatal for a tag the conversion needs, a warning for any other.
+                entries.Add(new RawEntry(tag, type, n, null, -1, -1)
+                {
+                    Damage = $"tag {tag} in IFD at {ifdOffset} has an impossible count {n} (overflow)",
+                });
+                continue;
             }
 
             long length = (long)n * elementSize;
@@ -56,12 +60,10 @@ internal static class TiffDirectoryParser
             else
             {
                 long valueOffset = (long)(header.IsBigTiff ? r.UInt64(valueArea) : r.UInt32(valueArea));
-                if (header.IsBigTiff && r.UInt64(valueArea) > long.MaxValue)
-                {
-                    throw new InvalidDataException($"{name}: tag {tag} in IFD at {ifdOffset} points past any file");
-                }
-
-                entries.Add(new RawEntry(tag, type, n, null, valueOffset, length));
+                string? damage = header.IsBigTiff && r.UInt64(valueArea) > long.MaxValue
+                    ? $"tag {tag} in IFD at {ifdOffset} points past any file"
+                    : null;
+                entries.Add(new RawEntry(tag, type, n, null, valueOffset, length) { Damage = damage });
             }
         }
 
@@ -71,5 +73,9 @@ internal static class TiffDirectoryParser
 
     /// <summary>An entry as stored: either its inline bytes or where its bytes are.</summary>
     public readonly record struct RawEntry(
-        ushort Tag, TiffFieldType Type, ulong Count, byte[]? InlineData, long ValueOffset, long ValueLength);
+        ushort Tag, TiffFieldType Type, ulong Count, byte[]? InlineData, long ValueOffset, long ValueLength)
+    {
+        /// <summary>Why the entry cannot be read (a count that overflows, an offset past any file); null when it can.</summary>
+        public string? Damage { get; init; }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Runtime.CompilerServices;
 using BtfConvert.Core.IO;
 
@@ -30,7 +31,7 @@ internal static class TiffFileReader
         var header = TiffHeader.Parse(headerBytes, name);
 
         var directories = new List<TiffDirectory>();
-        var budget = new StrongBox<long>(MaxTotalValueBytes);
+        var walk = new Walk(name, new StrongBox<long>(MaxTotalValueBytes), []);
         var visited = new HashSet<ulong>();
         ulong next = header.FirstIfdOffset;
         if (next == 0)
@@ -40,40 +41,81 @@ internal static class TiffFileReader
 
         while (next != 0)
         {
-            if (!visited.Add(next))
+            try
             {
-                throw new InvalidDataException($"{name}: circular IFD chain (IFD at {next} is listed twice)");
+                directories.Add(await ReadChainedDirectoryAsync(reader, header, next, visited, directories.Count, walk, cancellationToken)
+                    .ConfigureAwait(false));
+            }
+            catch (Exception e) when (directories.Count > 0 && e is InvalidDataException or EndOfStreamException)
+            {
+                // Like libtiff and tifffile: a broken link after a good first IFD ends the chain with a warning. The
+                // main image is IFD0 (TIFF puts the full resolution first); what is lost is a thumbnail or a label.
+                walk.Warnings.Add($"the IFD chain after IFD {directories.Count - 1} is damaged ({Problem(name, e)}); the IFDs from there on are ignored");
+                break;
             }
 
-            if (directories.Count == MaxDirectories)
-            {
-                throw new InvalidDataException($"{name}: more than {MaxDirectories} IFDs");
-            }
-
-            var dir = await ReadDirectoryAsync(reader, header, next, budget, cancellationToken).ConfigureAwait(false);
-            var exifOffset = dir.GetUInt64(TiffTag.ExifIfd);
-            if (exifOffset is > 0)
-            {
-                dir = new TiffDirectory(dir.Offset, dir.Fields, dir.NextOffset)
-                {
-                    Exif = await TryReadSubDirectoryAsync(reader, header, exifOffset.Value, budget, cancellationToken).ConfigureAwait(false),
-                };
-            }
-
-            directories.Add(dir);
-            next = dir.NextOffset;
+            next = directories[^1].NextOffset;
         }
 
-        return new TiffFileInfo(name, reader.Source.Length, header, directories);
+        return new TiffFileInfo(name, reader.Source.Length, header, directories) { Warnings = walk.Warnings };
     }
 
+    /// <summary>What one walk of a file shares: its name, the value budget left, and the warnings so far.</summary>
+    private sealed record Walk(string Name, StrongBox<long> Budget, List<string> Warnings);
+
+    private static async Task<TiffDirectory> ReadChainedDirectoryAsync(CachedReader reader, TiffHeader header, ulong offset,
+        HashSet<ulong> visited, int index, Walk walk, CancellationToken ct)
+    {
+        string name = walk.Name;
+        if (!visited.Add(offset))
+        {
+            throw new InvalidDataException($"{name}: circular IFD chain (IFD at {offset} is listed twice)");
+        }
+
+        if (index == MaxDirectories)
+        {
+            throw new InvalidDataException($"{name}: more than {MaxDirectories} IFDs");
+        }
+
+        var dir = await ReadDirectoryAsync(reader, header, offset, walk, ct).ConfigureAwait(false);
+        var exifOffset = dir.GetUInt64(TiffTag.ExifIfd);
+        if (exifOffset is > 0)
+        {
+            dir = new TiffDirectory(dir.Offset, dir.Fields, dir.NextOffset)
+            {
+                Exif = await TryReadSubDirectoryAsync(reader, header, exifOffset.Value, walk, ct).ConfigureAwait(false),
+            };
+        }
+
+        return dir;
+    }
+
+    /// <summary>An exception's message without the leading "NAME: " (the warning is already about that file).</summary>
+    private static string Problem(string name, Exception e) =>
+        e.Message.StartsWith(name + ": ", StringComparison.Ordinal) ? e.Message[(name.Length + 2)..] : e.Message;
+
+    /// <summary>
+    /// Tags the conversion reads to find and decode the pixels (geometry, layout, strips or tiles, colour). Damage in
+    /// one of them fails the file; damage in any other tag (ImageDescription, SubIFDs, private tags, what is only
+    /// copied) drops that tag with a warning, as libtiff does, so a good slide is not set aside for its metadata.
+    /// </summary>
+    internal static readonly FrozenSet<ushort> ConversionTags = new ushort[]
+    {
+        TiffTag.NewSubfileType, TiffTag.ImageWidth, TiffTag.ImageLength, TiffTag.BitsPerSample, TiffTag.Compression,
+        TiffTag.Photometric, TiffTag.FillOrder, TiffTag.StripOffsets, TiffTag.Orientation, TiffTag.SamplesPerPixel,
+        TiffTag.RowsPerStrip, TiffTag.StripByteCounts, TiffTag.PlanarConfiguration, TiffTag.Predictor, TiffTag.ColorMap,
+        TiffTag.TileWidth, TiffTag.TileLength, TiffTag.TileOffsets, TiffTag.TileByteCounts, TiffTag.ExtraSamples,
+        TiffTag.SampleFormat, TiffTag.JpegTables, TiffTag.YCbCrCoefficients, TiffTag.YCbCrSubSampling,
+        TiffTag.YCbCrPositioning, TiffTag.ReferenceBlackWhite,
+    }.ToFrozenSet();
+
     private static async Task<TiffDirectory?> TryReadSubDirectoryAsync(
-        CachedReader reader, TiffHeader header, ulong offset, StrongBox<long> budget, CancellationToken ct)
+        CachedReader reader, TiffHeader header, ulong offset, Walk walk, CancellationToken ct)
     {
         // EXIF is copied as a courtesy: a damaged one must not fail the conversion.
         try
         {
-            return await ReadDirectoryAsync(reader, header, offset, budget, ct).ConfigureAwait(false);
+            return await ReadDirectoryAsync(reader, header, offset, walk, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
         {
@@ -82,13 +124,14 @@ internal static class TiffFileReader
     }
 
     public static Task<TiffDirectory> ReadDirectoryAsync(CachedReader reader, TiffHeader header, ulong offset, CancellationToken ct) =>
-        ReadDirectoryAsync(reader, header, offset, new StrongBox<long>(MaxTotalValueBytes), ct);
+        ReadDirectoryAsync(reader, header, offset, new Walk(reader.Source.Name, new StrongBox<long>(MaxTotalValueBytes), []), ct);
 
-    /// <param name="budget">Bytes the directories of this file may still hold; reduced by what this one takes.</param>
+    /// <param name="walk">The value budget this file's directories still have (reduced by what this one takes) and the warnings.</param>
     private static async Task<TiffDirectory> ReadDirectoryAsync(
-        CachedReader reader, TiffHeader header, ulong offset, StrongBox<long> budget, CancellationToken ct)
+        CachedReader reader, TiffHeader header, ulong offset, Walk walk, CancellationToken ct)
     {
         string name = reader.Source.Name;
+        var budget = walk.Budget;
         long fileLength = reader.Source.Length;
         if (offset > (ulong)fileLength || (long)offset + header.EntryCountSize > fileLength)
         {
@@ -120,9 +163,16 @@ internal static class TiffFileReader
         var fields = new Dictionary<ushort, TiffField>(entries.Count);
         foreach (var e in entries)
         {
-            if (fields.ContainsKey(e.Tag))
+            string? damage = e.Damage ?? CheckValue(e, fields, offset, fileLength);
+            if (damage is not null)
             {
-                throw new InvalidDataException($"{name}: tag {e.Tag} appears twice in IFD at {offset}");
+                if (ConversionTags.Contains(e.Tag))
+                {
+                    throw new InvalidDataException($"{name}: {damage}");
+                }
+
+                walk.Warnings.Add($"IFD at {offset}: {damage}; the tag is ignored");
+                continue;
             }
 
             Charge(name, budget, EntryOverhead);
@@ -133,17 +183,6 @@ internal static class TiffFileReader
             }
             else
             {
-                if (e.ValueOffset < 0 || e.ValueOffset > fileLength || e.ValueLength > fileLength - e.ValueOffset)
-                {
-                    throw new InvalidDataException(
-                        $"{name}: value of tag {e.Tag} ({e.ValueLength} bytes at {e.ValueOffset}) is past the end of the file");
-                }
-
-                if (e.ValueLength > MaxValueLength)
-                {
-                    throw new InvalidDataException($"{name}: value of tag {e.Tag} is implausibly large ({e.ValueLength} bytes)");
-                }
-
                 Charge(name, budget, e.ValueLength);
                 data = await reader.ReadAsync(e.ValueOffset, e.ValueLength, ct).ConfigureAwait(false);
             }
@@ -152,6 +191,27 @@ internal static class TiffFileReader
         }
 
         return new TiffDirectory(ifdOffset, fields, nextOffset);
+    }
+
+    /// <summary>Why an entry's value cannot be taken (a second copy of a tag, a value outside the file or absurdly large); null if it can.</summary>
+    private static string? CheckValue(TiffDirectoryParser.RawEntry e, Dictionary<ushort, TiffField> fields, ulong offset, long fileLength)
+    {
+        if (fields.ContainsKey(e.Tag))
+        {
+            return $"tag {e.Tag} appears twice in IFD at {offset}";
+        }
+
+        if (e.InlineData is not null)
+        {
+            return null;
+        }
+
+        if (e.ValueOffset < 0 || e.ValueOffset > fileLength || e.ValueLength > fileLength - e.ValueOffset)
+        {
+            return $"value of tag {e.Tag} ({e.ValueLength} bytes at {e.ValueOffset}) is past the end of the file";
+        }
+
+        return e.ValueLength > MaxValueLength ? $"value of tag {e.Tag} is implausibly large ({e.ValueLength} bytes)" : null;
     }
 
     private static void Charge(string name, StrongBox<long> budget, long bytes)

@@ -12,6 +12,7 @@ public static class TiffTag
     public const ushort ImageDescription = 270;
     public const ushort Make = 271;
     public const ushort Model = 272;
+    public const ushort FillOrder = 266;
     public const ushort StripOffsets = 273;
     public const ushort Orientation = 274;
     public const ushort SamplesPerPixel = 277;
@@ -37,6 +38,7 @@ public static class TiffTag
     public const ushort JpegTables = 347;
     public const ushort YCbCrCoefficients = 529;
     public const ushort YCbCrSubSampling = 530;
+    public const ushort YCbCrPositioning = 531;
     public const ushort ReferenceBlackWhite = 532;
     public const ushort OlympusSis = 33560;
     public const ushort ExifIfd = 34665;

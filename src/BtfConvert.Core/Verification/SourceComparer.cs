@@ -91,7 +91,7 @@ internal sealed class SourceComparer(IByteSource output, IByteSource source, Sou
         {
             for (int r = 0; r < h; r++)
             {
-                byte[] row = await _reader.ReadAsync(main.RowOffset(y0 + r) + ((long)x0 * spp), (long)w * spp, ct).ConfigureAwait(false);
+                byte[] row = await ReadUprightAsync(y0 + r, x0, w, ct).ConfigureAwait(false);
                 row.CopyTo(expected, r * w * spp);
             }
 
@@ -101,9 +101,8 @@ internal sealed class SourceComparer(IByteSource output, IByteSource source, Sou
         for (int r = 0; r < h; r++)
         {
             int sy = 2 * (y0 + r);
-            long sx = 2L * x0 * spp;
-            byte[] a = await _reader.ReadAsync(main.RowOffset(sy) + sx, 2L * w * spp, ct).ConfigureAwait(false);
-            byte[] b = await _reader.ReadAsync(main.RowOffset(sy + 1) + sx, 2L * w * spp, ct).ConfigureAwait(false);
+            byte[] a = await ReadUprightAsync(sy, 2 * x0, 2 * w, ct).ConfigureAwait(false);
+            byte[] b = await ReadUprightAsync(sy + 1, 2 * x0, 2 * w, ct).ConfigureAwait(false);
             for (int x = 0; x < w; x++)
             {
                 for (int s = 0; s < spp; s++)
@@ -115,6 +114,33 @@ internal sealed class SourceComparer(IByteSource output, IByteSource source, Sou
         }
 
         return (expected, x0, y0, w, h);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> pixels from column <paramref name="x"/> of row <paramref name="y"/> of the upright
+    /// source: what the converter made of an Orientation 2–4 input. Transposed ones (5–8) are only ever converted as
+    /// stored, so they are compared as stored.
+    /// </summary>
+    private async Task<byte[]> ReadUprightAsync(int y, int x, int count, CancellationToken ct)
+    {
+        int spp = main.SamplesPerPixel;
+        var orientation = ImageOrientation.Of(main.Directory);
+        if (orientation.Transposes)
+        {
+            orientation = ImageOrientation.Upright;
+        }
+
+        int storedX = orientation.StoredColumn(x, count, main.Width);
+        long at = main.RowOffset(orientation.StoredRow(y, main.Height)) + ((long)storedX * spp);
+        byte[] stored = await _reader.ReadAsync(at, (long)count * spp, ct).ConfigureAwait(false);
+        if (!orientation.MirrorsRows)
+        {
+            return stored;
+        }
+
+        var upright = new byte[stored.Length];
+        ImageOrientation.Mirror(stored, upright, spp);
+        return upright;
     }
 
     private static (long Differing, int MaxDiff, double Psnr) Compare(OutputLevel level, byte[] tile, byte[] expected, int w, int h)

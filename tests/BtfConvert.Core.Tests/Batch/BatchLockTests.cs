@@ -17,6 +17,20 @@ public sealed class BatchLockTests : IDisposable
     }
 
     [Fact]
+    public void Shards_lock_apart_and_copies_of_one_shard_together()
+    {
+        var (zero, one) = (ShardSpec.Parse("0/2"), ShardSpec.Parse("1/2"));
+        Assert.Equal(BatchLock.PathFor("s3://b/p/", _dir), BatchLock.PathFor("s3://b/p/", _dir, ShardSpec.Whole));
+        Assert.NotEqual(BatchLock.PathFor("s3://b/p/", _dir, zero), BatchLock.PathFor("s3://b/p/", _dir, one));
+        Assert.EndsWith("-shard-1-of-2.lock", BatchLock.PathFor("s3://b/p/", _dir, one), StringComparison.Ordinal);
+        using var held = BatchLock.TryAcquire(BatchLock.PathFor("s3://b/p/", _dir, zero), "shard 0");
+        Assert.NotNull(held);
+        using var other = BatchLock.TryAcquire(BatchLock.PathFor("s3://b/p/", _dir, one), "shard 1");
+        Assert.NotNull(other);
+        Assert.Null(BatchLock.TryAcquire(BatchLock.PathFor("s3://b/p/", _dir, ShardSpec.Parse("0/2")), "shard 0 again"));
+    }
+
+    [Fact]
     public async Task A_held_lock_refuses_a_second_holder_until_released()
     {
         string path = BatchLock.PathFor("/out", _dir);

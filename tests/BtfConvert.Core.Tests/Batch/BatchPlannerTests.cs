@@ -134,7 +134,7 @@ public sealed class BatchPlannerTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(17)]
+    [InlineData(BatchSettings.MaxJobs + 1)]
     public void Settings_are_validated(int jobs)
     {
         var settings = new BatchSettings { Source = "a", Destination = "b", Jobs = jobs };
@@ -143,11 +143,6 @@ public sealed class BatchPlannerTests
     }
 
     [Fact]
-    public void Default_jobs_overlap_io_without_exceeding_four()
-    {
-        Assert.Equal(2, BatchSettings.DefaultJobs(1));
-        Assert.Equal(2, BatchSettings.DefaultJobs(2));
-        Assert.Equal(4, BatchSettings.DefaultJobs(64));
+    public void Jobs_share_the_cores_as_encoding_threads() =>
         Assert.Equal(1, new BatchSettings { Source = "a", Destination = "b", Jobs = Environment.ProcessorCount }.ThreadsPerJob);
-    }
 }

@@ -72,10 +72,11 @@ public sealed class HostileInputTests
         }
 
         long before = GC.GetTotalAllocatedBytes(precise: true);
-        var e = await Assert.ThrowsAsync<InvalidDataException>(() =>
-            SourceInspector.InspectAsync(new MemoryByteSource("shared.tif", file), CancellationToken.None));
+        // Past IFD0 the excess ends the chain with a warning (libtiff-like leniency); the walk still stops at the cap.
+        var walked = await TiffFileReader.ReadAsync(new CachedReader(new MemoryByteSource("shared.tif", file)), CancellationToken.None);
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-        Assert.Contains("shared.tif: the IFDs hold more than 128 MiB of tag values", e.Message, StringComparison.Ordinal);
+        Assert.Contains(walked.Warnings, w => w.Contains("the IFDs hold more than 128 MiB of tag values", StringComparison.Ordinal));
+        Assert.InRange(walked.Directories.Count, 1, 128);
         Assert.True(allocated < 200L << 20, $"allocated {allocated:N0} bytes");
     }
 }
