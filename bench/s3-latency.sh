@@ -8,6 +8,7 @@
 # storage (AWS S3: ~20-50 ms to first byte, 50-90 MB/s per connection). CPU is btfconvert's own user+sys
 # (/usr/bin/time); s3rver and the proxy run in other processes. The model link limit is K*R/(L + R/C) for the
 # K reads btfconvert kept in flight (its --verbose "read-ahead peak"), R = 4 MiB ranges, latency L, rate C.
+# proxy_CPU_s is the shaping proxy's own user+sys per run: it shares the two cores with btfconvert and the server.
 # A one-shot run pays a per-process cost (the AWS SDK's start-up and the JIT tiering up its request pipeline after
 # ~30 requests, ~2 CPU-s); the last lines convert two copies in one `batch` process, and the second copy's CPU
 # (two-copy batch minus a single run) is the marginal CPU per GB, what a long batch of real slides pays.
