@@ -170,12 +170,12 @@ public static class ConvertCommand
             r.MicronsPerPixel?.ToString("0.####", CultureInfo.InvariantCulture) ?? "unknown", seconds, r.SourceBytes / 1e6 / seconds);
         if (r.Stages is { } t)
         {
-            // Producer stages run on one thread, encode is summed over the workers; see StageTimings.
+            // Producer stages run on one thread, tile cut and encode are summed over the workers; see StageTimings.
             Log.Debug(
-                "Stage times (s): read wait {Read:0.00}, row copy {Copy:0.00}, downsample {Downsample:0.00}, tile cut {Cut:0.00}, submit wait {SubmitWait:0.00} | encode {Encode:0.00} (all workers) | write {Write:0.00} | commit (head, fsync, rename) {Commit:0.00} | wall {Wall:0.00} | read-ahead peak {Reads} reads, {ReadMiB:0.0} MiB",
-                t.Read.TotalSeconds, t.RowCopy.TotalSeconds, t.Downsample.TotalSeconds, t.TileCut.TotalSeconds,
-                t.SubmitWait.TotalSeconds, t.Encode.TotalSeconds, t.Write.TotalSeconds, t.Commit.TotalSeconds, seconds,
-                t.PeakReadsAhead, t.PeakReadAheadBytes / 1048576.0);
+                "Stage times (s): read wait {Read:0.00}, row copy {Copy:0.00}, downsample {Downsample:0.00}, submit wait {SubmitWait:0.00}, producer CPU {ProducerCpu:0.00} | tile cut {Cut:0.00}, encode {Encode:0.00} (all workers) | write {Write:0.00} | commit (head, fsync, rename) {Commit:0.00} | wall {Wall:0.00} | read-ahead peak {Reads} reads, {ReadMiB:0.0} MiB",
+                t.Read.TotalSeconds, t.RowCopy.TotalSeconds, t.Downsample.TotalSeconds, t.SubmitWait.TotalSeconds,
+                t.ProducerCpu.TotalSeconds, t.TileCut.TotalSeconds, t.Encode.TotalSeconds, t.Write.TotalSeconds,
+                t.Commit.TotalSeconds, seconds, t.PeakReadsAhead, t.PeakReadAheadBytes / 1048576.0);
         }
     }
 }

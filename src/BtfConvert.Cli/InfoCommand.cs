@@ -8,16 +8,20 @@ using BtfConvert.Core.Tiff;
 
 namespace BtfConvert.Cli;
 
-/// <summary><c>btfconvert info IN [--json]</c>: what the input holds and what a conversion would produce.</summary>
+/// <summary>
+/// <c>btfconvert info IN [--json]</c>: what any TIFF holds (every directory: size, tiling, compression, role; the pixel
+/// size; a btfconvert output's record and associated images) and, for an input btfconvert can convert, the pyramid a
+/// conversion would produce. Only directories are read, never pixels.
+/// </summary>
 public static class InfoCommand
 {
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public static Command Create(GlobalOptions global)
     {
-        var input = LocationArgument.Create("input", "A strip-organized TIFF/BigTIFF: a path or s3://bucket/key");
+        var input = LocationArgument.Create("input", "Any TIFF/BigTIFF (an input or an output): a path or s3://bucket/key");
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
-        var command = new Command("info", "Show dimensions, strips, IFDs, vendor metadata and the planned pyramid of an input")
+        var command = new Command("info", "Describe any TIFF (directories, levels, tiles, compression, pixel size, associated images, the output record) and the pyramid a conversion would produce")
         {
             input, json, ConvertCommand.TileSize, ConvertCommand.Compression, ConvertCommand.Quality, ConvertCommand.Mpp,
         };
@@ -28,15 +32,25 @@ public static class InfoCommand
             var storage = StorageFactory.Create(global.StorageSettings(result));
             string location = result.GetValue(input)!;
             await using var source = await storage.OpenReadAsync(location, ct).ConfigureAwait(false);
-            var info = await SourceInspector.InspectAsync(source, ct).ConfigureAwait(false);
-            var report = Describe(info, options);
+            var structure = await TiffStructure.ReadAsync(source, ct).ConfigureAwait(false);
+            InfoReport report;
+            try
+            {
+                report = Describe(await SourceInspector.InspectAsync(source, ct).ConfigureAwait(false), options, structure);
+            }
+            catch (NotSupportedException e)
+            {
+                // A valid TIFF btfconvert does not convert is still described; only a damaged one is an error.
+                report = DescribeOnly(structure, e.Message);
+            }
+
             Console.Out.Write(result.GetValue(json) ? JsonSerializer.Serialize(report, JsonOptions) + "\n" : ToText(report));
             return ExitCodes.Success;
         }));
         return command;
     }
 
-    public static InfoReport Describe(SourceInfo info, ConversionOptions options)
+    public static InfoReport Describe(SourceInfo info, ConversionOptions options, TiffStructureReport structure)
     {
         var main = info.Main;
         var plan = PyramidPlan.Create(main.Width, main.Height, options.TileSize, options.TileSize);
@@ -44,12 +58,10 @@ public static class InfoCommand
         var (mpp, mppSource) = TiffConverter.ResolvePixelSize(info, options);
         var encoder = TileEncoderFactories.Create(options.Compression, format, options.Quality, options.JpegEncoder);
         bool bigTiff = TiffConverter.UsesBigTiff(info, plan, encoder, options.BigTiff, mpp);
-        var dirs = info.File.Directories.Select((d, i) => new DirectoryReport(
-            i, d.Offset, d.Width, d.Height, d.Fields.Count,
-            d.GetUInt64(TiffTag.Compression) ?? 1, d.GetUInt64(TiffTag.Photometric),
-            d.GetUInt64(TiffTag.SamplesPerPixel) ?? 1, d.GetUInt64(TiffTag.BitsPerSample) ?? 1,
-            i == main.DirectoryIndex ? "main" : info.AssociatedImages.Any(a => a.SourceDirectoryIndex == i) ? "associated" : "skipped",
-            d.Exif is not null)).ToList();
+        var dirs = structure.Directories.Select(d => d.Tiled || structure.Directories.Any(t => t.Tiled) ? d : d with
+        {
+            Role = d.Index == main.DirectoryIndex ? "main" : info.AssociatedImages.Any(a => a.SourceDirectoryIndex == d.Index) ? "associated" : "skipped",
+        }).ToList();
         long raw = plan.Levels.Sum(l => (long)l.Width * l.Height * main.SamplesPerPixel);
         return new InfoReport(
             info.File.Name, info.File.Length, info.File.Header.IsBigTiff ? "BigTIFF" : "TIFF",
@@ -60,7 +72,7 @@ public static class InfoCommand
             main.Directory.GetString(TiffTag.Make), main.Directory.GetString(TiffTag.Model),
             main.Directory.GetString(TiffTag.Artist), main.Directory.GetString(TiffTag.DateTime),
             mpp, mppSource, info.Sis?.Magnification, info.Sis?.CameraName,
-            dirs,
+            dirs, structure.MicronsPerPixel, structure.Record, Convertible: true, NotConvertible: null,
             plan.Levels.Select((l, i) => new LevelReport(i, l.Width, l.Height, l.TilesAcross, l.TilesDown)).ToList(),
             plan.TotalTiles,
             EstimateOutputBytes(raw, options.Compression, options.Quality),
@@ -70,6 +82,18 @@ public static class InfoCommand
         {
             Orientation = ImageOrientation.Of(main.Directory).Describe(),
         };
+    }
+
+    /// <summary>A TIFF btfconvert would not convert (<paramref name="reason"/>): its directories only, IFD 0 as the image.</summary>
+    public static InfoReport DescribeOnly(TiffStructureReport structure, string reason)
+    {
+        var first = structure.Directories[0];
+        return new InfoReport(structure.File, structure.FileBytes, structure.Format, structure.ByteOrder, (int)first.Width, (int)first.Height,
+            first.SamplesPerPixel, first.RowsPerStrip, first.Tiled ? 0 : (int)first.Chunks, 0,
+            $"{first.SamplesPerPixel}x{first.BitsPerSample}-bit, {first.Compression}, {(first.Tiled ? "tiled" : "strips")}", null, null, null, null,
+            structure.MicronsPerPixel, structure.MicronsPerPixel is null ? "none" : "resolution", null, null,
+            structure.Directories, structure.MicronsPerPixel, structure.Record, Convertible: false, NotConvertible: reason,
+            [], 0, 0, false, string.Empty, []);
     }
 
     /// <summary>A rough typical size for tissue scans (JPEG q90 4:2:0 ≈ 10:1), for planning disk and transfer.</summary>
@@ -88,7 +112,9 @@ public static class InfoCommand
         var lines = new List<string>
         {
             string.Create(inv, $"File:        {r.File} ({r.FileBytes:N0} bytes, {r.Format}, {r.ByteOrder})"),
-            string.Create(inv, $"Image:       {r.Width} x {r.Height}, {r.SourceFormat}; converted as {r.SamplesPerPixel} samples/pixel, 8-bit"),
+            r.Convertible
+                ? string.Create(inv, $"Image:       {r.Width} x {r.Height}, {r.SourceFormat}; converted as {r.SamplesPerPixel} samples/pixel, 8-bit")
+                : string.Create(inv, $"Image:       {r.Width} x {r.Height}, {r.SourceFormat} (IFD 0)"),
             $"Orientation: {r.Orientation}",
             $"Scanner:     {r.Make} {r.Model} {r.Artist}".TrimEnd(),
             $"Date:        {r.DateTime}",
@@ -102,14 +128,35 @@ public static class InfoCommand
         lines.Add("Directories:");
         foreach (var d in r.Directories)
         {
+            string layout = d.Tiled
+                ? string.Create(inv, $"tiles {d.TileWidth}x{d.TileHeight} ({d.Chunks} tiles)")
+                : string.Create(inv, $"{d.Chunks} strip(s) of {d.RowsPerStrip} rows");
             lines.Add(string.Create(inv,
-                $"  IFD {d.Index} at byte {d.Offset}: {d.Width} x {d.Height}, {d.SamplesPerPixel}x{d.BitsPerSample}-bit, compression {d.Compression}, {d.Entries} tags{(d.HasExif ? ", EXIF" : string.Empty)} — {d.Role}"));
+                $"  IFD {d.Index} at byte {d.Offset}: {d.Width} x {d.Height}, {d.SamplesPerPixel}x{d.BitsPerSample}-bit, {d.Compression}, {layout}, {d.Entries} tags{(d.HasExif ? ", EXIF" : string.Empty)} — {d.Role}"));
         }
 
-        lines.Add(string.Create(inv, $"Planned pyramid ({r.Encoder}, {r.TotalTiles:N0} tiles, {(r.BigTiff ? "BigTIFF" : "classic TIFF")}, about {r.EstimatedOutputBytes / 1e6:0} MB):"));
-        foreach (var l in r.Levels)
+        if (r.ResolutionMicronsPerPixel is { } resolution)
         {
-            lines.Add(string.Create(inv, $"  level {l.Index}: {l.Width} x {l.Height} ({l.TilesAcross} x {l.TilesDown} tiles)"));
+            lines.Add(string.Create(inv, $"Resolution:  {resolution:0.######} µm per pixel (X/YResolution, pixels per cm)"));
+        }
+
+        if (r.Record is { } record)
+        {
+            lines.Add("Record:      written by btfconvert");
+            lines.AddRange(record.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"  {p.Key}: {p.Value}"));
+        }
+
+        if (r.Convertible)
+        {
+            lines.Add(string.Create(inv, $"Planned pyramid ({r.Encoder}, {r.TotalTiles:N0} tiles, {(r.BigTiff ? "BigTIFF" : "classic TIFF")}, about {r.EstimatedOutputBytes / 1e6:0} MB):"));
+            foreach (var l in r.Levels)
+            {
+                lines.Add(string.Create(inv, $"  level {l.Index}: {l.Width} x {l.Height} ({l.TilesAcross} x {l.TilesDown} tiles)"));
+            }
+        }
+        else
+        {
+            lines.Add($"Conversion:  not convertible: {r.NotConvertible}");
         }
 
         foreach (var w in r.Warnings)
@@ -120,19 +167,19 @@ public static class InfoCommand
         return string.Join('\n', lines) + "\n";
     }
 
+    /// <param name="Record">A btfconvert output's record (where it came from, when, with which options); null for other files.</param>
+    /// <param name="NotConvertible">Why btfconvert would not convert this TIFF (then there is no planned pyramid).</param>
     public sealed record InfoReport(
         string File, long FileBytes, string Format, string ByteOrder, int Width, int Height, int SamplesPerPixel,
         long RowsPerStrip, int Strips, long FirstStripOffset, string SourceFormat, string? Make, string? Model, string? Artist, string? DateTime,
         double? MicronsPerPixel, string PixelSizeSource, double? Magnification, string? Camera,
-        IReadOnlyList<DirectoryReport> Directories, IReadOnlyList<LevelReport> Levels, long TotalTiles,
+        IReadOnlyList<TiffDirectoryReport> Directories, double? ResolutionMicronsPerPixel, IReadOnlyDictionary<string, string>? Record,
+        bool Convertible, string? NotConvertible, IReadOnlyList<LevelReport> Levels, long TotalTiles,
         long EstimatedOutputBytes, bool BigTiff, string Encoder, IReadOnlyList<string> Warnings)
     {
         /// <summary>The Orientation tag in words; flips are turned upright by convert, transposes need --ignore-orientation.</summary>
         public string Orientation { get; init; } = string.Empty;
     }
-
-    public sealed record DirectoryReport(int Index, long Offset, long Width, long Height, int Entries, ulong Compression,
-        ulong? Photometric, ulong SamplesPerPixel, ulong BitsPerSample, string Role, bool HasExif);
 
     public sealed record LevelReport(int Index, int Width, int Height, int TilesAcross, int TilesDown);
 }

@@ -4,7 +4,7 @@ namespace BtfConvert.Core;
 
 /// <summary>
 /// Time spent per stage of a conversion, accumulated with <see cref="Stopwatch.GetTimestamp"/> from every thread
-/// (thread-safe). Stages overlap in time: the producer reads, copies, shrinks and cuts while the workers encode and the
+/// (thread-safe). Stages overlap in time: the producer reads, shrinks and hands out tiles while the workers encode and the
 /// writer appends, so the encode total can exceed the wall time on several cores.
 /// </summary>
 public sealed class StageTimings
@@ -17,6 +17,7 @@ public sealed class StageTimings
     private long _encode;
     private long _write;
     private long _commit;
+    private long _producerCpu;
     private int _peakReads;
     private long _peakReadBytes;
 
@@ -29,10 +30,14 @@ public sealed class StageTimings
     /// <summary>Producer shrinking bands 2×2 into the next level.</summary>
     public void AddDownsample(long ticks) => Interlocked.Add(ref _downsample, ticks);
 
-    /// <summary>Producer cutting full bands into tile buffers (edge replication included).</summary>
+    /// <summary>
+    /// Cutting tiles out of a band into a packed buffer (edge replication included): on the encoding workers, only
+    /// for edge tiles and encoders without a row pitch (summed over workers).
+    /// </summary>
     public void AddTileCut(long ticks) => Interlocked.Add(ref _tileCut, ticks);
 
-    /// <summary>Producer blocked because the encoders are saturated (back-pressure).</summary>
+    /// <summary>Producer blocked because the encoders are saturated (back-pressure): a full queue, or a band whose
+    /// tiles are still being encoded.</summary>
     public void AddSubmitWait(long ticks) => Interlocked.Add(ref _submitWait, ticks);
 
     /// <summary>Encoding workers compressing tiles (summed over workers).</summary>
@@ -43,6 +48,9 @@ public sealed class StageTimings
 
     /// <summary>Writing the head, flushing to disk (fsync) and publishing the output.</summary>
     public void AddCommit(long ticks) => Interlocked.Add(ref _commit, ticks);
+
+    /// <summary>CPU time the producer thread used in all (reading, copying, shrinking, handing out tiles).</summary>
+    public void SetProducerCpu(TimeSpan cpu) => Volatile.Write(ref _producerCpu, cpu.Ticks);
 
     /// <summary>Producer's read-ahead now (reads in flight or waiting, their buffer bytes); the peaks are kept.</summary>
     public void RecordReadAhead(int reads, long bytes)
@@ -64,6 +72,7 @@ public sealed class StageTimings
     {
         PeakReadsAhead = Volatile.Read(ref _peakReads),
         PeakReadAheadBytes = Volatile.Read(ref _peakReadBytes),
+        ProducerCpu = TimeSpan.FromTicks(Volatile.Read(ref _producerCpu)),
     };
 }
 
@@ -77,4 +86,7 @@ public sealed record StageTimes(
 
     /// <summary>Most bytes of read buffers held at once (bounded by the strip reader's read-ahead budget).</summary>
     public long PeakReadAheadBytes { get; init; }
+
+    /// <summary>CPU time of the producer thread (Linux; zero elsewhere): the serial part of a conversion.</summary>
+    public TimeSpan ProducerCpu { get; init; }
 }

@@ -5,6 +5,7 @@ using BtfConvert.Core.Batch;
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Tiff;
 
 namespace BtfConvert.Aws.Tests;
 
@@ -96,12 +97,13 @@ public sealed class S3BatchTests(S3ServerFixture server) : IDisposable
             Assert.True(await server.ExistsAsync(prefix + "out/" + Path.ChangeExtension(slide, ".tiff")), slide);
         }
 
-        // The output is the same file a local conversion writes.
-        // (Same file name: the output's ImageDescription names the source.)
+        // The output holds the same tiles a local conversion writes (the recorded source differs, so the heads do).
         string local = _dir.File("c.btf");
         File.WriteAllBytes(local, (await server.GetAsync(prefix + "in/x/y/c.btf"))!);
         Assert.Equal(0, (await CliRunner.RunAsync("convert", local, _dir.File("c.tiff"), "-c", "deflate")).ExitCode);
-        Assert.Equal(File.ReadAllBytes(_dir.File("c.tiff")), await server.GetAsync(prefix + "out/x/y/c.tiff"));
+        byte[] fromS3 = (await server.GetAsync(prefix + "out/x/y/c.tiff"))!;
+        await TiffTiles.AssertSameAsync(File.ReadAllBytes(_dir.File("c.tiff")), fromS3);
+        Assert.Equal(server.Uri(prefix + "in/x/y/c.btf"), (await TiffHeadRecord.ReadAsync(new MemoryByteSource("c.tiff", fromS3), default))[OutputRecord.Source]);
 
         // Second run: the records in the objects' metadata say every output is up to date.
         (summary, results) = await RunBatchAsync(server.Uri(prefix + "in/"), server.Uri(prefix + "out/"), pageSize: 2);
@@ -113,6 +115,29 @@ public sealed class S3BatchTests(S3ServerFixture server) : IDisposable
         (summary, results) = await RunBatchAsync(server.Uri(prefix + "in/"), server.Uri(prefix + "out/"), pageSize: 3);
         Assert.Equal(["x/b.btf"], results.With(BatchStatus.Converted));
         Assert.Equal(3, summary.Skipped);
+    }
+
+    [SkippableFact]
+    public async Task Outputs_copied_without_their_metadata_are_up_to_date_by_the_record_in_their_head()
+    {
+        server.Require();
+        string prefix = server.NewKey(string.Empty);
+        await server.PutAsync(prefix + "in/a.btf", SampleInputs.Btf(300, 200, seed: 1));
+        var (summary, _) = await RunBatchAsync(server.Uri(prefix + "in/"), server.Uri(prefix + "out/"), pageSize: 1000);
+        Assert.Equal(1, summary.Converted);
+
+        // Synced by another tool (a plain PUT of the bytes): no x-amz-meta-btfconvert-*, the record is still inside.
+        byte[] output = (await server.GetAsync(prefix + "out/a.tiff"))!;
+        await server.PutAsync(prefix + "copy/a.tiff", output);
+        using (var s3 = new S3Storage(server.Settings()))
+        {
+            Assert.False(OutputRecord.HasRecord((await s3.GetInfoAsync(server.Uri(prefix + "copy/a.tiff"), default))!.Metadata));
+        }
+
+        var (again, results) = await RunBatchAsync(server.Uri(prefix + "in/"), server.Uri(prefix + "copy/"), pageSize: 1000);
+        Assert.Equal(["a.btf"], results.With(BatchStatus.Skipped));
+        Assert.Equal(0, again.Converted);
+        Assert.Equal(output, await server.GetAsync(prefix + "copy/a.tiff"));
     }
 
     [SkippableFact]

@@ -31,7 +31,7 @@ public sealed class S3ShardTests(S3ServerFixture server) : IDisposable
         var objects = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var o in listed.S3Objects ?? [])
         {
-            objects[o.Key[prefix.Length..]] = (await server.GetAsync(o.Key))!;
+            objects[o.Key[prefix.Length..]] = RecordedTime.Masked((await server.GetAsync(o.Key))!);
         }
 
         return objects;

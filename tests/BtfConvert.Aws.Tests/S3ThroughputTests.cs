@@ -71,7 +71,8 @@ public sealed class S3ThroughputTests(S3ServerFixture server) : IDisposable
         Assert.Equal(expected, output);
         // It grows to the cap (so the bound is what stopped it) and never past it, in reads or in bytes.
         Assert.Equal(cap, result.Stages!.PeakReadsAhead);
-        Assert.InRange(result.Stages.PeakReadAheadBytes, 1, cap * (64L << 10));
+        // Runs read straight into the level-0 band hold no read buffer at all (0 bytes when every run fits a band).
+        Assert.InRange(result.Stages.PeakReadAheadBytes, 0, cap * (64L << 10));
         Assert.InRange(source.PeakConcurrentGets, 1, cap);
     }
 
@@ -117,8 +118,8 @@ public sealed class S3ThroughputTests(S3ServerFixture server) : IDisposable
         Assert.InRange(proxy.PeakConnections, 1, 4);
         using var storage = new S3Storage(server.Settings());
         var source = await storage.GetInfoAsync(server.Uri(key), default);
-        var local = await new LocalStorage().GetInfoAsync(output, default);
-        Assert.Equal(source!.ETag, local!.Metadata["btfconvert-source-etag"]);
+        await using var local = LocalFileSource.Open(output);
+        Assert.Equal(source!.ETag, (await BtfConvert.Core.Tiff.TiffHeadRecord.ReadAsync(local, default))["btfconvert-source-etag"]);
     }
 
     [SkippableTheory]

@@ -15,8 +15,25 @@ public sealed class ConvertCommandTests : IDisposable
         Assert.Equal(ExitCodes.Success, r.ExitCode);
         Assert.True(File.Exists(output));
         Assert.Contains("Wrote", r.StdErr + r.StdOut, StringComparison.Ordinal);
-        // The hidden sidecar is the local output's record (source ETag, options) that batch runs compare.
-        Assert.Equal([".out.tiff.btfconvert.json", "in.btf", "out.tiff"], _dir.Files().Order(StringComparer.Ordinal));
+        // The record that batch runs compare (source ETag, options) is inside the output: no other file appears.
+        Assert.Equal(["in.btf", "out.tiff"], _dir.Files().Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_SOURCE_DATE_EPOCH_the_whole_output_is_byte_identical_for_any_thread_count()
+    {
+        string input = _dir.File("in.btf");
+        Inputs.WriteStripTiff(input, 900, 700);
+        var environment = new Dictionary<string, string> { ["SOURCE_DATE_EPOCH"] = "1700000000" };
+        foreach (string threads in new[] { "1", "3" })
+        {
+            var r = await CliRunner.RunIsolatedAsync(environment, input, _dir.File($"t{threads}.tiff"), "--threads", threads, "-q");
+            Assert.True(r.ExitCode == ExitCodes.Success, r.Output);
+        }
+
+        byte[] one = File.ReadAllBytes(_dir.File("t1.tiff"));
+        Assert.Equal(one, File.ReadAllBytes(_dir.File("t3.tiff")));
+        Assert.True(one.AsSpan().IndexOf("<btfconvert:time>2023-11-14T22:13:20Z</btfconvert:time>"u8) > 0);
     }
 
     [Fact]

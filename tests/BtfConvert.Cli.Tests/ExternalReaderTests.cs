@@ -101,6 +101,9 @@ public sealed partial class ExternalReaderTests : IDisposable
         var report = CheckOutput(output, "--source", input, "--levels", "4", "--exact");
         Assert.Equal("generic-tiff", report.GetProperty("openslide_vendor").GetString());
         Assert.Equal(4, report.GetProperty("tifffile_tiled_pages").GetInt32());
+        // The Olympus 27x25 image: listed by large_image's rules as "thumbnail", 8-bit RGB; not an OpenSlide level.
+        Assert.Equal("[25,27,3]", report.GetProperty("large_image_associated").GetProperty("thumbnail").GetRawText().Replace(" ", string.Empty, StringComparison.Ordinal));
+        Assert.Equal(0, report.GetProperty("openslide_associated").GetArrayLength());
     }
 
     [SkippableFact]

@@ -50,6 +50,31 @@ public sealed class InfoCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Info_on_an_output_describes_its_levels_associated_image_and_record()
+    {
+        string input = _dir.File("in.btf"), output = _dir.File("out.tiff");
+        BtfConvert.Samples.BtfSampleWriter.Write(input, new BtfConvert.Samples.SampleSpec { Width = 700, Height = 500 });
+        Assert.Equal(ExitCodes.Success, (await CliRunner.RunAsync("convert", input, output, "-c", "deflate", "--mpp", "0.25")).ExitCode);
+
+        var r = await CliRunner.RunAsync("info", output, "--json");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Output);
+        var root = JsonDocument.Parse(r.StdOut).RootElement;
+        var dirs = root.GetProperty("directories").EnumerateArray().ToList();
+        Assert.Equal(["level 0", "level 1", "level 2", "associated image thumbnail"], dirs.Select(d => d.GetProperty("role").GetString()));
+        Assert.All(dirs.Take(3), d => Assert.Equal("deflate", d.GetProperty("compression").GetString()));
+        Assert.Equal(256, dirs[0].GetProperty("tileWidth").GetInt32());
+        Assert.Equal(0.25, root.GetProperty("resolutionMicronsPerPixel").GetDouble(), 6);
+        var record = root.GetProperty("record");
+        Assert.Equal(input, record.GetProperty("source").GetString());
+        Assert.Contains("compression=deflate", record.GetProperty("options").GetString(), StringComparison.Ordinal);
+
+        r = await CliRunner.RunAsync("info", output);
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Output);
+        Assert.Contains($"  source: {input}", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("— associated image thumbnail", r.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Version_names_the_jpeg_encoder()
     {
         var r = await CliRunner.RunAsync("--version");

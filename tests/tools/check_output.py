@@ -49,6 +49,23 @@ def main():
         report['tifffile_pages'] = len(t.pages)
         tiled = [pg for pg in t.pages if pg.is_tiled]
         report['tifffile_tiled_pages'] = len(tiled)
+        # What large_image's tiff source (girder/large_image sources/tiff, _addAssociatedImage) lists: a stripped
+        # IFD under the lower-cased first word of its description (alphanumeric, 4-20 characters), handed to
+        # Pillow as an (h, w, bands) array, which needs 3 (or 4) bands of 8 bits.
+        associated = {}
+        for pg in t.pages:
+            if pg.is_tiled:
+                continue
+            words = (pg.description or '').split(None, 1)
+            name = words[0].lower() if words else ''
+            if not (name.isalnum() and 3 < len(name) <= 20):
+                failures.append(f'associated IFD {pg.index}: large_image would not list it (description {pg.description!r})')
+            elif pg.samplesperpixel not in (3, 4) or pg.bitspersample != 8:
+                failures.append(f'associated image {name}: {pg.samplesperpixel}x{pg.bitspersample}-bit, Pillow needs 8-bit RGB')
+            else:
+                associated[name] = list(pg.shape)
+        report['large_image_associated'] = associated
+        report['openslide_associated'] = sorted(slide.associated_images)
         source = None
         if a.source:
             # pages[0], not imread: tifffile's SIS series trips over the tiny 16-bit second IFD of Olympus files.

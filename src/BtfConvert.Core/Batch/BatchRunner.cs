@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Tiff;
 
 namespace BtfConvert.Core.Batch;
 
@@ -50,7 +51,7 @@ public sealed class BatchRunner
                 {
                     var existing = item.Action == BatchAction.Fail ? null
                         : await _storage.GetInfoAsync(item.Destination, ct).ConfigureAwait(false);
-                    decided[i] = Planner.Decide(item, existing);
+                    decided[i] = Planner.Decide(item, await WithEmbeddedRecordAsync(existing, ct).ConfigureAwait(false));
                 }
                 catch (Exception e) when (!ct.IsCancellationRequested)
                 {
@@ -60,6 +61,23 @@ public sealed class BatchRunner
                 }
             }).ConfigureAwait(false);
         return decided;
+    }
+
+    /// <summary>
+    /// The output's own record, read from its head, when the storage's description has none (a local file; an S3
+    /// object copied without its metadata) or only a stale sidecar of an earlier version. An S3 object whose user
+    /// metadata holds the record is decided by its HEAD alone.
+    /// </summary>
+    private async Task<StorageObjectInfo?> WithEmbeddedRecordAsync(StorageObjectInfo? existing, CancellationToken ct)
+    {
+        if (existing is null || (OutputRecord.HasRecord(existing.Metadata) && OutputRecord.Get(existing.Metadata, OutputRecord.Stale) is null))
+        {
+            return existing;
+        }
+
+        await using var output = await _storage.OpenReadAsync(existing.Location, ct).ConfigureAwait(false);
+        var record = await TiffHeadRecord.ReadAsync(output, ct).ConfigureAwait(false);
+        return record.Count > 0 ? existing with { Metadata = record } : existing;
     }
 
     /// <summary>Carries out <paramref name="plan"/>; returns the totals. Throws only when cancelled.</summary>

@@ -5,4 +5,8 @@ namespace BtfConvert.Core.Conversion;
 /// <param name="Pixels">Width × Height × SamplesPerPixel bytes, chunky.</param>
 /// <param name="Description">What it was, for the output's ImageDescription.</param>
 public sealed record AssociatedImage(
-    int SourceDirectoryIndex, int Width, int Height, int SamplesPerPixel, byte[] Pixels, string Description);
+    int SourceDirectoryIndex, int Width, int Height, int SamplesPerPixel, byte[] Pixels, string Description)
+{
+    /// <summary>The name viewers list it under (large_image: the first word of the description); see <see cref="AssociatedImageNaming"/>.</summary>
+    public string Name { get; init; } = string.Empty;
+}

@@ -18,16 +18,40 @@ internal sealed class OutputLayout
     private readonly long[][] _tileOffsets;
     private readonly long[][] _tileByteCounts;
 
-    private OutputLayout(TiffHeadWriter head, long[][] offsets, long[][] counts, bool bigTiff)
+    /// <summary>
+    /// Reduced levels of at most this many pixels are held (encoded) in memory and written together after all other tiles,
+    /// each level in one contiguous run: a viewer's first screens and a remote reader's range requests then find
+    /// the overview in one place instead of scattered through the file as its bands filled. At the real slide size
+    /// (45056×40448) that is levels 5–8 (1408×1264 down to 176×158, 44 tiles, ≈1 MB as JPEG); the worst case,
+    /// uncompressed RGB, is 4 Mpixel × 3 × 4/3 ≈ 16 MB, whatever the image's size. Level 0 always streams as its
+    /// bands fill (a small image is not held back whole).
+    /// </summary>
+    public const long OverviewMaxPixels = 4L << 20;
+
+    private OutputLayout(TiffHeadWriter head, long[][] offsets, long[][] counts, bool bigTiff, bool[] writtenLast)
     {
         Head = head;
         _tileOffsets = offsets;
         _tileByteCounts = counts;
         BigTiff = bigTiff;
+        _writtenLast = writtenLast;
     }
+
+    private readonly bool[] _writtenLast;
 
     public TiffHeadWriter Head { get; }
     public bool BigTiff { get; }
+
+    public int LevelCount => _tileOffsets.Length;
+
+    public int TileCount(int level) => _tileOffsets[level].Length;
+
+    /// <summary>True for the overview levels (<see cref="OverviewMaxPixels"/>), whose tiles go to the end together.</summary>
+    public bool IsWrittenLast(int level) => _writtenLast[level];
+
+    /// <summary>Which levels of <paramref name="plan"/> are overview levels (<see cref="OverviewMaxPixels"/>).</summary>
+    public static bool[] OverviewLevels(PyramidPlan plan, long overviewMaxPixels = OverviewMaxPixels) =>
+        plan.Levels.Select((l, i) => i > 0 && (long)l.Width * l.Height <= overviewMaxPixels).ToArray();
 
     /// <summary>Where tile <paramref name="tileIndex"/> of <paramref name="level"/> landed in the output.</summary>
     public void RecordTile(int level, int tileIndex, long offset, long byteCount)
@@ -36,8 +60,10 @@ internal sealed class OutputLayout
         _tileOffsets[level][tileIndex] = offset;
     }
 
+    /// <param name="record">The output record (<see cref="IO.OutputRecord"/>), kept as XMP in level 0; none if null or empty.</param>
     public static OutputLayout Create(
-        SourceInfo source, PyramidPlan plan, ITileEncoderFactory encoder, bool bigTiff, double? micronsPerPixel, string description)
+        SourceInfo source, PyramidPlan plan, ITileEncoderFactory encoder, bool bigTiff, double? micronsPerPixel, string description,
+        IReadOnlyDictionary<string, string>? record = null, long overviewMaxPixels = OverviewMaxPixels)
     {
         var main = source.Main.Directory;
         var offsets = new long[plan.Levels.Count][];
@@ -57,6 +83,12 @@ internal sealed class OutputLayout
             if (i == 0)
             {
                 ifd.Set(TiffTag.ImageDescription, TiffValue.Ascii(description));
+                if (record is { Count: > 0 })
+                {
+                    byte[] xmp = IO.OutputRecordXmp.Write(record);
+                    ifd.Set(TiffTag.XmlPacket, TiffValue.Raw(TiffFieldType.Byte, xmp.Length, xmp));
+                }
+
                 if (main.Exif is { } exif && CopyExif(exif) is { } exifSpec)
                 {
                     ifd.SetExif(exifSpec);
@@ -74,7 +106,7 @@ internal sealed class OutputLayout
         }
 
         var blobs = source.AssociatedImages.Select(image => image.Pixels).ToList();
-        return new OutputLayout(new TiffHeadWriter(bigTiff, chain, blobs), offsets, counts, bigTiff);
+        return new OutputLayout(new TiffHeadWriter(bigTiff, chain, blobs), offsets, counts, bigTiff, OverviewLevels(plan, overviewMaxPixels));
     }
 
     private static IfdSpec LevelIfd(PyramidPlan plan, int index, ITileEncoderFactory encoder, long[] offsets, long[] counts)

@@ -17,6 +17,12 @@ public static class SourceInspector
     /// </summary>
     public const long MaxAssociatedBytes = 32L << 20;
 
+    /// <summary>
+    /// Associated images kept: real scans carry one to three (thumbnail, label, macro); a file of a thousand tiny
+    /// valid IFDs must not become an output listing a thousand images. The rest are skipped with one warning.
+    /// </summary>
+    public const int MaxAssociatedImages = 4;
+
     public static async Task<SourceInfo> InspectAsync(IByteSource source, CancellationToken cancellationToken)
     {
         var reader = new CachedReader(source);
@@ -56,10 +62,17 @@ public static class SourceInspector
             .Where(i => i != mainIndex && file.Directories[i][TiffTag.TileOffsets] is not null).ToList();
         var notes = new List<string> { DescribeMain(file, main, levels) };
         long associatedBytes = 0;
+        var beyondCount = new List<int>();
         for (int i = 0; i < file.Directories.Count; i++)
         {
             if (i == mainIndex || levels.Contains(i))
             {
+                continue;
+            }
+
+            if (associated.Count == MaxAssociatedImages)
+            {
+                beyondCount.Add(i);
                 continue;
             }
 
@@ -70,12 +83,13 @@ public static class SourceInspector
                 {
                     warnings.Add($"IFD {i} ({file.Directories[i].Width}x{file.Directories[i].Height}) is too large to keep as an associated image; skipped");
                 }
-                else if (associatedBytes + image.Pixels.Length > MaxAssociatedBytes)
+                else if (associatedBytes + ((long)image.Width * image.Height * Math.Max(3, image.SamplesPerPixel)) > MaxAssociatedBytes)
                 {
                     warnings.Add($"IFD {i} ({image.Width}x{image.Height}) skipped: associated images are limited to {MaxAssociatedBytes >> 20} MiB in all");
                 }
                 else
                 {
+                    image = AssociatedImageNaming.ForOutput(image, AssociatedImageNaming.NameFor(image, file.Directories[i], associated));
                     associated.Add(image);
                     associatedBytes += image.Pixels.Length;
                 }
@@ -84,6 +98,11 @@ public static class SourceInspector
             {
                 warnings.Add($"IFD {i} skipped: {e.Message}");
             }
+        }
+
+        if (beyondCount.Count > 0)
+        {
+            warnings.Add($"{beyondCount.Count} more IFD(s) skipped (IFD {beyondCount[0]}…{beyondCount[^1]}): at most {MaxAssociatedImages} associated images are kept");
         }
 
         OlympusSisMetadata? sis = null;

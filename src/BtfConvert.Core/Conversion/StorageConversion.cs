@@ -47,12 +47,13 @@ public static class StorageConversion
 
         monitor.Inspected(info, source.Length);
 
-        // The thread count is not part of the fingerprint: the output is byte-identical for any value.
+        // The thread count is not part of the fingerprint: the output is byte-identical for any value. The record goes
+        // into the output's head (and, on S3, into the object's user metadata too, so a batch skips with one HEAD).
         var metadata = OutputRecord.Create(job.Input, sourceInfo, job.Options.Fingerprint());
         await using var sink = await storage.CreateAsync(job.Output, new SinkOptions(job.Replace, metadata) { CreateParentDirectories = job.CreateParentDirectories }, cancellationToken)
             .ConfigureAwait(false);
         return await monitor.TrackAsync(source.Length,
-            progress => TiffConverter.ConvertAsync(info, source, sink, job.Options, progress, cancellationToken)).ConfigureAwait(false);
+            progress => TiffConverter.ConvertAsync(info, source, sink, job.Options, metadata, progress, cancellationToken)).ConfigureAwait(false);
     }
 
     private static async Task<IByteSource> OpenSourceAsync(IStorage storage, ConversionJob job, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Numerics;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Pyramid;
 
 namespace BtfConvert.Core.Conversion;
 
@@ -11,14 +12,17 @@ namespace BtfConvert.Core.Conversion;
 /// a bounded number of reads run ahead of the consumer. How many is decided by <see cref="ReadAheadWindow"/>
 /// between the source's <see cref="IByteSource.PreferredConcurrency"/> and <see cref="IByteSource.MaxConcurrency"/>,
 /// never past <see cref="MaxReadAheadBytes"/>. Strips stored out of order are still read once each, in image order.
-/// Memory: at most read-ahead × read size (≤ 128 MiB), whatever the image size.
+/// A run is read straight into the target's band when the target offers that memory (runs never cross a band
+/// boundary, so each fits one band). A run whose band is still being encoded waits when the read-ahead is shallow,
+/// else goes through a pooled buffer and a row copy, as do all rows when the target offers no memory.
+/// Memory: at most read-ahead × read size (≤ 128 MiB) of buffers, whatever the image size; none for runs read in place.
 /// </summary>
 internal static class StripReader
 {
     /// <summary>
     /// Most bytes of read buffers one conversion holds (reads in flight plus reads waiting for the converter),
     /// whatever the source asks for: half the 256 MB per-conversion budget; the level chain at the real slide width
-    /// takes ~70 MB of the rest.
+    /// takes ~140 MB (two bands per level), and runs read straight into its bands need no buffer here.
     /// </summary>
     public const long MaxReadAheadBytes = 128L << 20;
 
@@ -27,12 +31,13 @@ internal static class StripReader
 
     /// <summary>
     /// Splits the image into runs of adjacent rows of at most <paramref name="maxBytes"/> (at least one row), in image
-    /// order, or with <paramref name="bottomUp"/> from the last row to the first (Orientation 3 and 4).
+    /// order, none crossing a multiple of <paramref name="bandRows"/> (0: no such limit), or with
+    /// <paramref name="bottomUp"/> from the last row to the first (Orientation 3 and 4).
     /// </summary>
-    public static IEnumerable<RowRun> PlanReads(SourceImage image, int maxBytes, bool bottomUp = false) =>
-        bottomUp ? PlanReadsBottomUp(image, maxBytes) : PlanReadsTopDown(image, maxBytes);
+    public static IEnumerable<RowRun> PlanReads(SourceImage image, int maxBytes, bool bottomUp = false, int bandRows = 0) =>
+        bottomUp ? PlanReadsBottomUp(image, maxBytes) : PlanReadsTopDown(image, maxBytes, bandRows);
 
-    private static IEnumerable<RowRun> PlanReadsTopDown(SourceImage image, int maxBytes)
+    private static IEnumerable<RowRun> PlanReadsTopDown(SourceImage image, int maxBytes, int bandRows)
     {
         int rowBytes = image.RowBytes;
         int maxRows = Math.Max(1, maxBytes / rowBytes);
@@ -43,7 +48,7 @@ internal static class StripReader
             int count = y - first;
             bool end = y == image.Height;
             long offset = end ? 0 : image.RowOffset(y);
-            if (end || count == maxRows || offset != firstOffset + ((long)count * rowBytes))
+            if (end || count == maxRows || offset != firstOffset + ((long)count * rowBytes) || (bandRows > 0 && y % bandRows == 0))
             {
                 yield return new RowRun(first, count, firstOffset);
                 first = y;
@@ -74,13 +79,14 @@ internal static class StripReader
     }
 
     /// <summary>
-    /// Reads every row and hands it to <paramref name="onRow"/> on the calling thread (which may block for
-    /// back-pressure). <paramref name="onProgress"/> is called after each run with rows done and bytes read.
+    /// Reads every row into <paramref name="target"/>, committing or pushing rows in order on the calling thread
+    /// (which may block for back-pressure). <paramref name="onProgress"/> is called after each run with rows done
+    /// and bytes read.
     /// <paramref name="readAhead"/> reads are kept in flight at first; up to the source's
     /// <see cref="IByteSource.MaxConcurrency"/> as <see cref="ReadAheadWindow"/> decides.
     /// </summary>
     public static void ReadRows(IByteSource source, SourceImage image, int readSize, int readAhead,
-        Action<ReadOnlySpan<byte>> onRow, Action<long, long>? onProgress, CancellationToken cancellationToken,
+        IRowTarget target, Action<long, long>? onProgress, CancellationToken cancellationToken,
         StageTimings? timings = null, bool bottomUp = false)
     {
         int rowBytes = image.RowBytes;
@@ -89,8 +95,11 @@ internal static class StripReader
         long bufferBytes = (long)BitOperations.RoundUpToPowerOf2((uint)(Math.Max(1, readSize / rowBytes) * rowBytes));
         int maxReads = (int)Math.Clamp(MaxReadAheadBytes / bufferBytes, 1, Math.Max(1, source.MaxConcurrency));
         var window = new ReadAheadWindow(readAhead, maxReads);
-        var pending = new Queue<(RowRun Run, byte[] Buffer, Task Read)>();
-        using var runs = PlanReads(image, readSize, bottomUp).GetEnumerator();
+        // A null buffer: the run is read into the target's band in place.
+        var pending = new Queue<(RowRun Run, byte[]? Buffer, Task Read)>();
+        using var runs = PlanReads(image, readSize, bottomUp, target.BandRows).GetEnumerator();
+        RowRun? held = null;
+        long bandBytes = (long)target.BandRows * rowBytes;
         long bytesRead = 0;
         int rowsDone = 0;
         long bytesHeld = 0;
@@ -98,14 +107,29 @@ internal static class StripReader
         {
             while (true)
             {
-                while (pending.Count < window.Size && runs.MoveNext())
+                while (pending.Count < window.Size && (held is not null || runs.MoveNext()))
                 {
-                    var run = runs.Current;
+                    var run = held ?? runs.Current;
+                    held = null;
                     int length = run.RowCount * rowBytes;
-                    byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
-                    var read = source.ReadExactlyAsync(run.FileOffset, buffer.AsMemory(0, length), cancellationToken).AsTask();
+                    // A bottom-up run arrives last row first: it cannot be read into place.
+                    var inPlace = run.Reversed ? Memory<byte>.Empty : target.TryReserveRows(run.FirstRow, run.RowCount);
+                    // A shallow read-ahead (local files: 2 × 4 MiB against a 15-35 MB band) loses nothing by pausing
+                    // until the band a run belongs to is free: the producer waits for that band at the next flush
+                    // anyway. A deep one (S3 latency) keeps reading, into pooled buffers, and pays a row copy.
+                    bool waitForBand = (long)window.Size * readSize <= bandBytes;
+                    if (inPlace.IsEmpty && !run.Reversed && pending.Count > 0 && waitForBand)
+                    {
+                        // Its band is still being encoded; the reads in flight keep the producer busy meanwhile.
+                        held = run;
+                        break;
+                    }
+
+                    byte[]? buffer = inPlace.IsEmpty ? ArrayPool<byte>.Shared.Rent(length) : null;
+                    var into = buffer is null ? inPlace : buffer.AsMemory(0, length);
+                    var read = source.ReadExactlyAsync(run.FileOffset, into, cancellationToken).AsTask();
                     pending.Enqueue((run, buffer, read));
-                    bytesHeld += buffer.Length;
+                    bytesHeld += buffer?.Length ?? 0;
                     timings?.RecordReadAhead(pending.Count, bytesHeld);
                 }
 
@@ -123,16 +147,21 @@ internal static class StripReader
                     task.GetAwaiter().GetResult();
                     timings?.AddRead(Stopwatch.GetTimestamp() - waitStart);
                     window.RunConsumed(runBytes, waited);
-                    for (int i = 0; i < current.RowCount; i++)
+                    if (data is null)
+                    {
+                        target.CommitRows(current.FirstRow, current.RowCount);
+                    }
+
+                    for (int i = 0; data is not null && i < current.RowCount; i++)
                     {
                         int r = current.Reversed ? current.RowCount - 1 - i : i;
-                        onRow(data.AsSpan(r * rowBytes, rowBytes));
+                        target.PushRow(data.AsSpan(r * rowBytes, rowBytes));
                     }
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(data);
-                    bytesHeld -= data.Length;
+                    ReturnBuffer(data);
+                    bytesHeld -= data?.Length ?? 0;
                 }
 
                 bytesRead += runBytes;
@@ -155,8 +184,29 @@ internal static class StripReader
                     // already failing; the first error is the one reported
                 }
 
-                ArrayPool<byte>.Shared.Return(buffer);
+                ReturnBuffer(buffer);
             }
         }
+    }
+
+    private static void ReturnBuffer(byte[]? buffer)
+    {
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>A target that only takes pushed rows (through <paramref name="onRow"/>: a flip, say) and offers no memory.</summary>
+    public sealed class PushOnly(Action<ReadOnlySpan<byte>> onRow, int bandRows) : IRowTarget
+    {
+        public int BandRows => bandRows;
+
+        public Memory<byte> TryReserveRows(int firstRow, int count) => Memory<byte>.Empty;
+
+        public void CommitRows(int firstRow, int count) =>
+            throw new InvalidOperationException("rows were committed to a target that offered no memory");
+
+        public void PushRow(ReadOnlySpan<byte> row) => onRow(row);
     }
 }

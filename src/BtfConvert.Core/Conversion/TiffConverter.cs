@@ -15,9 +15,15 @@ public static class TiffConverter
     /// <summary>Outputs whose worst-case size stays below this are written as classic TIFF in auto mode.</summary>
     public const long ClassicTiffLimit = (4L << 30) - (64L << 20);
 
+    public static Task<ConversionResult> ConvertAsync(
+        SourceInfo source, IByteSource input, IByteSink output, ConversionOptions options,
+        IProgress<ConversionProgress>? progress, CancellationToken cancellationToken) =>
+        ConvertAsync(source, input, output, options, record: null, progress, cancellationToken);
+
+    /// <param name="record">What the output records about itself (<see cref="OutputRecord"/>), embedded in its head.</param>
     public static async Task<ConversionResult> ConvertAsync(
         SourceInfo source, IByteSource input, IByteSink output, ConversionOptions options,
-        IProgress<ConversionProgress>? progress, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, string>? record, IProgress<ConversionProgress>? progress, CancellationToken cancellationToken)
     {
         options.Validate();
         var stopwatch = Stopwatch.StartNew();
@@ -30,7 +36,7 @@ public static class TiffConverter
         var encoder = TileEncoderFactories.Create(options.Compression, format, options.Quality, options.JpegEncoder);
         var (mpp, mppSource) = ResolvePixelSize(source, options);
         string description = OutputLayout.Describe(source, plan, encoder, mpp, mppSource);
-        var (layout, worstCase) = PlanLayout(source, plan, encoder, options.BigTiff, mpp, description);
+        var (layout, worstCase) = PlanLayout(source, plan, encoder, options.BigTiff, mpp, description, record);
         bool bigTiff = layout.BigTiff;
         var timings = new StageTimings();
 
@@ -101,18 +107,22 @@ public static class TiffConverter
             try
             {
                 int readSize = options.ReadSize > 0 ? options.ReadSize : input.PreferredReadSize;
-                // Plain uncompressed strips are copied as they are (the fast path); anything else is decoded.
                 var onRow = orientation.Uprighting(image.RowBytes, image.SamplesPerPixel, row => pyramid.Top.PushRow(row));
                 Action<long, long> onProgress = (rows, bytes) => progress?.Report(new ConversionProgress(rows, image.Height, bytes, output.Position));
+                // Plain uncompressed strips stored upright are read straight into the level-0 band (the fast path);
+                // flipped ones are pushed through the flip; anything else is decoded and its rows pushed.
                 if (image.IsPlainStrips)
                 {
-                    StripReader.ReadRows(input, image, readSize, input.PreferredConcurrency, onRow, onProgress, pipeline.Token, timings, orientation.BottomUp);
+                    IRowTarget target = orientation.IsUpright ? pyramid.Top : new StripReader.PushOnly(onRow, pyramid.Top.BandRows);
+                    StripReader.ReadRows(input, image, readSize, input.PreferredConcurrency, target, onProgress,
+                        pipeline.Token, timings, orientation.BottomUp);
                 }
                 else
                 {
                     Decoding.DecodingRowReader.ReadRows(input, image, readSize, input.PreferredConcurrency, onRow, onProgress, pipeline.Token, timings);
                 }
 
+                timings.SetProducerCpu(ThreadCpuTime.OfCurrentThread());
                 done.SetResult();
             }
             catch (Exception e)
@@ -126,19 +136,21 @@ public static class TiffConverter
     }
 
     /// <summary>
-    /// Most memory the level chain's row bands may take. Memory grows with the width (one tile-height band per
-    /// level), never the height; a real 45,048-pixel-wide slide needs ~70 MB. A damaged or hostile header with a
-    /// huge width (and a file just big enough to hold one such row) must be refused here, before any output
-    /// exists, not fail with an out-of-memory or overflow deep inside the pyramid.
+    /// Most memory the level chain's row bands may take. Memory grows with the width (two tile-height bands per
+    /// level: one filling, one whose tiles are being encoded in place), never the height; a real 45,048-pixel-wide
+    /// slide needs ~140 MB. A damaged or hostile header with a huge width (and a file just big enough to hold one
+    /// such row) must be refused here, before any output exists, not fail with an out-of-memory or overflow deep
+    /// inside the pyramid.
     /// </summary>
     public const long MaxLevelChainBytes = 512L << 20;
 
     internal static void CheckLevelChainMemory(string name, PyramidPlan plan, int samplesPerPixel)
     {
-        long bytes = plan.Levels.Sum(l => (long)l.Width * samplesPerPixel * plan.TileHeight);
+        long bytes = PyramidLevel.BandCount * plan.Levels.Sum(l => (long)l.Width * samplesPerPixel * plan.TileHeight);
         if (bytes > MaxLevelChainBytes)
         {
-            long maxWidth = MaxLevelChainBytes / (2L * samplesPerPixel * plan.TileHeight);
+            // The levels' widths add up to about twice level 0's.
+            long maxWidth = MaxLevelChainBytes / (2L * PyramidLevel.BandCount * samplesPerPixel * plan.TileHeight);
             throw new NotSupportedException(
                 $"{name}: the image is {plan.Levels[0].Width} pixels wide; its pyramid would need {bytes >> 20} MiB of row buffers (at most {MaxLevelChainBytes >> 20} MiB: up to about {maxWidth} pixels wide with {plan.TileHeight}-pixel tiles)");
         }
@@ -167,9 +179,10 @@ public static class TiffConverter
     /// guess here would only surface after the whole conversion, as an output classic TIFF cannot address.
     /// </summary>
     internal static (OutputLayout Layout, long WorstCaseBytes) PlanLayout(
-        SourceInfo source, PyramidPlan plan, ITileEncoderFactory encoder, BigTiffMode mode, double? mpp, string description)
+        SourceInfo source, PyramidPlan plan, ITileEncoderFactory encoder, BigTiffMode mode, double? mpp, string description,
+        IReadOnlyDictionary<string, string>? record = null)
     {
-        var classic = OutputLayout.Create(source, plan, encoder, bigTiff: false, mpp, description);
+        var classic = OutputLayout.Create(source, plan, encoder, bigTiff: false, mpp, description, record);
         long worstCase = EstimateWorstCaseBytes(plan, encoder, classic.Head.Length);
         bool bigTiff = mode switch
         {
@@ -178,7 +191,7 @@ public static class TiffConverter
             _ => worstCase >= ClassicTiffLimit,
         };
         return bigTiff
-            ? (OutputLayout.Create(source, plan, encoder, bigTiff: true, mpp, description), worstCase)
+            ? (OutputLayout.Create(source, plan, encoder, bigTiff: true, mpp, description, record), worstCase)
             : (classic, worstCase);
     }
 

@@ -2,12 +2,13 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using BtfConvert.Core.Encoding;
+using BtfConvert.Core.Pyramid;
 
 namespace BtfConvert.Core.Conversion;
 
 /// <summary>
-/// The encoding stage: one thread per worker, each with its own encoder and worst-case-sized scratch buffer, taking
-/// raw tiles in any order. The encoded bytes are copied into a right-sized pooled buffer (~10 KB instead of
+/// The encoding stage: one thread per worker, each with its own encoder, worst-case-sized scratch buffer and one
+/// packed tile buffer (for tiles that must be cut: edges, encoders without a row pitch), taking raw tiles in any order. The encoded bytes are copied into a right-sized pooled buffer (~10 KB instead of
 /// tjBufSize's ~200 KB), so tiles waiting for the ordered writer cost little memory. Dedicated threads, not the
 /// thread pool: <see cref="Add"/> blocks the producer when <paramref name="capacity"/> tiles are queued.
 /// </summary>
@@ -56,9 +57,10 @@ internal sealed class TileEncoderWorkers
         {
             using var encoder = _factory.Create();
             byte[] scratch = new byte[encoder.MaxEncodedLength];
+            byte[] packed = new byte[_factory.Format.ByteCount];
             foreach (var job in _work.GetConsumingEnumerable(_stop))
             {
-                Encode(encoder, scratch, job);
+                Encode(encoder, packed, scratch, job);
             }
         }
         catch (OperationCanceledException)
@@ -70,15 +72,13 @@ internal sealed class TileEncoderWorkers
         }
     }
 
-    private void Encode(ITileEncoder encoder, byte[] scratch, TileJob job)
+    private void Encode(ITileEncoder encoder, byte[] packed, byte[] scratch, TileJob job)
     {
         try
         {
-            long start = Stopwatch.GetTimestamp();
-            int length = encoder.Encode(job.Pixels.AsSpan(0, _factory.Format.ByteCount), scratch);
+            int length = EncodeInPlace(encoder, packed, scratch, job.Pixels);
             byte[] output = ArrayPool<byte>.Shared.Rent(length);
             scratch.AsSpan(0, length).CopyTo(output);
-            _timings?.AddEncode(Stopwatch.GetTimestamp() - start);
             job.Complete(output, length);
         }
         catch (Exception e)
@@ -88,7 +88,39 @@ internal sealed class TileEncoderWorkers
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(job.Pixels);
+            job.Pixels.Release();
         }
+    }
+
+    /// <summary>
+    /// Encodes the tile where it lies when it can: a whole tile whose rows are packed (a level exactly one tile
+    /// wide), or any whole tile for an encoder that takes a row pitch (libjpeg-turbo). Otherwise — edge tiles, which
+    /// need padding, and encoders that want packed rows — the tile is first cut into this worker's own buffer, on the
+    /// worker rather than the producer thread.
+    /// </summary>
+    private int EncodeInPlace(ITileEncoder encoder, byte[] packed, byte[] scratch, TileView tile)
+    {
+        var format = _factory.Format;
+        long start = Stopwatch.GetTimestamp();
+        int length;
+        if (tile.IsWhole(format) && tile.Pitch == format.RowBytes)
+        {
+            length = encoder.Encode(tile.Span(format.SamplesPerPixel), scratch);
+        }
+        else if (tile.IsWhole(format) && encoder is IStridedTileEncoder strided)
+        {
+            length = strided.Encode(tile.Span(format.SamplesPerPixel), tile.Pitch, scratch);
+        }
+        else
+        {
+            tile.CopyTo(packed, format);
+            long cut = Stopwatch.GetTimestamp();
+            _timings?.AddTileCut(cut - start);
+            start = cut;
+            length = encoder.Encode(packed, scratch);
+        }
+
+        _timings?.AddEncode(Stopwatch.GetTimestamp() - start);
+        return length;
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
@@ -9,7 +8,8 @@ namespace BtfConvert.Core.Conversion;
 /// <summary>
 /// Encodes tiles on N worker threads (<see cref="TileEncoderWorkers"/>) and appends them to the sink strictly in
 /// submission order (<see cref="OrderedTileWriter"/>), so offsets — and the whole output — depend only on the input
-/// and options, never on thread timing. At most <see cref="MaxQueued"/> raw tiles wait for an encoder and at most
+/// and options, never on thread timing. At most <see cref="MaxQueued"/> raw tiles (views into level bands, see
+/// <see cref="PyramidLevel"/>) wait for an encoder and at most
 /// <see cref="MaxInFlight"/> tiles are between submission and write; a full pipeline blocks the submitter, which
 /// pauses reading (back-pressure instead of growing memory). The 256 encoded tiles the write queue may hold beyond
 /// the raw ones are cheap (right-sized, ~10 KB each) and smooth out a writer or a tile that is momentarily slow
@@ -38,7 +38,7 @@ internal sealed class TileEncodingPipeline : ITileSink
         _writer = new OrderedTileWriter(sink, layout, deduplicate, () => _inFlight.Release(), Fail, _failure.Token, timings);
     }
 
-    /// <summary>Most raw tiles waiting for an encoder (each holds a tile of pixels).</summary>
+    /// <summary>Most raw tiles waiting for an encoder (views: they cost no memory beyond the bands they point into).</summary>
     public int MaxQueued { get; }
 
     /// <summary>Most tiles between submission and write (raw, being encoded, or encoded and waiting in order).</summary>
@@ -53,7 +53,7 @@ internal sealed class TileEncodingPipeline : ITileSink
     public long TilesWritten => _writer.TilesWritten;
     public long DuplicateTiles => _writer.DuplicateTiles;
 
-    public void Submit(int level, int tileIndex, byte[] pixels)
+    public void Submit(int level, int tileIndex, TileView tile)
     {
         long start = Stopwatch.GetTimestamp();
         try
@@ -62,11 +62,11 @@ internal sealed class TileEncodingPipeline : ITileSink
         }
         catch (OperationCanceledException)
         {
-            ArrayPool<byte>.Shared.Return(pixels);
+            tile.Release();
             throw;
         }
 
-        var job = new TileJob(level, tileIndex, pixels);
+        var job = new TileJob(level, tileIndex, tile);
         _writer.Enqueue(job);
         _encoders.Add(job);
         _timings?.AddSubmitWait(Stopwatch.GetTimestamp() - start);

@@ -35,7 +35,14 @@ internal abstract class JpegTileEncoderFactory : TileEncoderFactory
     public sealed override ITileEncoder Create()
     {
         var inner = CreateFullStreamEncoder();
-        return ShareTables ? new AbbreviatingEncoder(inner, _tables.Value) : inner;
+        if (!ShareTables)
+        {
+            return inner;
+        }
+
+        return inner is IStridedTileEncoder strided
+            ? new StridedAbbreviatingEncoder(strided, _tables.Value)
+            : new AbbreviatingEncoder(inner, _tables.Value);
     }
 
     /// <summary>An encoder writing complete JFIF streams (SOI, tables, frame, scan, EOI).</summary>
@@ -52,13 +59,24 @@ internal abstract class JpegTileEncoderFactory : TileEncoderFactory
         return JpegTablesSplitter.ExtractTables(output.AsSpan(0, length));
     }
 
-    private sealed class AbbreviatingEncoder(ITileEncoder inner, byte[] tables) : ITileEncoder
+    private class AbbreviatingEncoder(ITileEncoder inner, byte[] tables) : ITileEncoder
     {
+        protected byte[] Tables => tables;
+
         public int MaxEncodedLength => inner.MaxEncodedLength;
 
         public int Encode(ReadOnlySpan<byte> pixels, Span<byte> destination) =>
             JpegTablesSplitter.Abbreviate(destination, inner.Encode(pixels, destination), tables);
 
         public void Dispose() => inner.Dispose();
+    }
+
+    private sealed class StridedAbbreviatingEncoder(IStridedTileEncoder inner, byte[] tables)
+        : AbbreviatingEncoder(inner, tables), IStridedTileEncoder
+    {
+        private readonly IStridedTileEncoder _strided = inner;
+
+        public int Encode(ReadOnlySpan<byte> pixels, int rowPitch, Span<byte> destination) =>
+            JpegTablesSplitter.Abbreviate(destination, _strided.Encode(pixels, rowPitch, destination), Tables);
     }
 }

@@ -14,18 +14,15 @@ internal sealed class LocalFileSink : IByteSink
     private readonly string _path;
     private readonly bool _overwrite;
     private readonly string _tempPath;
-    private readonly IReadOnlyDictionary<string, string>? _record;
     private FileStream? _stream;
     private bool _committed;
     private int _headLength;
 
-    /// <param name="record">User metadata to keep in a sidecar (see <see cref="LocalOutputRecord"/>); none if null or empty.</param>
-    public LocalFileSink(string path, bool overwrite, IReadOnlyDictionary<string, string>? record = null)
+    public LocalFileSink(string path, bool overwrite)
     {
         _path = Path.GetFullPath(path);
         Name = path;
         _overwrite = overwrite;
-        _record = record is { Count: > 0 } ? record : null;
         string directory = Path.GetDirectoryName(_path) ?? ".";
         _tempPath = Path.Combine(directory, $"{TempPrefix}{Path.GetFileName(_path)}.{Environment.ProcessId}-{Guid.NewGuid():N}{TempSuffix}");
     }
@@ -117,32 +114,23 @@ internal sealed class LocalFileSink : IByteSink
         await stream.DisposeAsync().ConfigureAwait(false);
         _stream = null;
         cancellationToken.ThrowIfCancellationRequested();
-        if (_record is not null)
-        {
-            // Before the rename, so an output of ours never sits at the final name without its record.
-            LocalOutputRecord.Write(_path, _tempPath, _record);
-        }
-
         try
         {
             File.Move(_tempPath, _path, _overwrite);
         }
         catch (IOException) when (!_overwrite && File.Exists(_path))
         {
-            // Someone else's file took the name: our record must not vouch for it (a later batch would replace it).
-            DeleteRecord();
             throw new OutputExistsException($"{Name}: output appeared while converting (use --overwrite to replace it)");
         }
         catch (IOException e)
         {
-            // The record is left as it is: it describes our temporary, so it does not match whatever holds the name
-            // (the previous output, when replacing), and the next batch run converts again. Deleting it would leave
-            // that previous output without any record, refused by every later run as "not written by btfconvert".
             throw new StorageException($"{Name}: could not move the finished output into place: {e.Message}", e);
         }
 
         _committed = true;
         InterruptedExit.Untrack(_tempPath);
+        // The record is inside the output now; a sidecar of an earlier version describes the file just replaced.
+        LocalOutputRecord.Delete(_path);
         SyncDirectory(Path.GetDirectoryName(_path));
     }
 
@@ -170,14 +158,6 @@ internal sealed class LocalFileSink : IByteSink
     }
 
     public ValueTask DisposeAsync() => AbortAsync();
-
-    private void DeleteRecord()
-    {
-        if (_record is not null)
-        {
-            LocalOutputRecord.Delete(_path);
-        }
-    }
 
     /// <summary>Deletes temporaries of earlier runs for <paramref name="path"/> whose process is gone.</summary>
     public static int CleanStaleTemporaries(string path)

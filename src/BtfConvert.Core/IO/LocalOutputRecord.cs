@@ -3,19 +3,14 @@ using System.Text.Json;
 namespace BtfConvert.Core.IO;
 
 /// <summary>
-/// The user metadata of a local output (what S3 keeps as x-amz-meta-*), stored in a hidden sidecar beside it:
-/// <c>DIR/.NAME.btfconvert.json</c>.
+/// The record sidecars of earlier versions (<c>DIR/.NAME.tiff.btfconvert.json</c>): btfconvert now keeps the record
+/// inside the output (<see cref="OutputRecordXmp"/>) and writes no sidecar. Old sidecars are still read, so outputs
+/// of earlier versions are not converted again, and an old sidecar is deleted when its output is replaced
+/// (docs/operations.md, "Upgrading from record sidecars").
 /// <para>
-/// Why a sidecar and not a user extended attribute: .NET has no xattr API, and xattrs are missing or lossy on
-/// file systems our users put outputs on (FAT/exFAT disks, SMB and older NFS mounts, tmpfs before Linux 6.6),
-/// and plain <c>cp</c>/<c>rsync</c> drop them. A small JSON file works everywhere and is easy to inspect.
-/// </para>
-/// <para>
-/// Crash safety: the sidecar also records the output's own size and modification time (which a rename keeps).
-/// It is written (temp + fsync + rename) just BEFORE the output is renamed into place, so a crash can leave a
-/// sidecar without its output, or a sidecar beside an older output, never an output of ours without a sidecar.
-/// A sidecar whose recorded size/mtime do not match the file beside it is reported as stale
-/// (<see cref="OutputRecord.Stale"/>), so the next batch run converts that output again.
+/// A sidecar also recorded the output's own size and modification time; one that does not match the file beside it
+/// (the file was edited, or copied with a new mtime) is reported as stale (<see cref="OutputRecord.Stale"/>), so
+/// the next batch run converts that output again — and the new output carries its record inside.
 /// </para>
 /// </summary>
 internal static class LocalOutputRecord
@@ -38,36 +33,7 @@ internal static class LocalOutputRecord
             || (name.StartsWith(LocalFileSink.TempPrefix, StringComparison.Ordinal) && name.EndsWith(LocalFileSink.TempSuffix, StringComparison.Ordinal));
     }
 
-    /// <summary>
-    /// Writes the sidecar for <paramref name="outputPath"/> describing the finished, closed file at
-    /// <paramref name="finishedFile"/> (the temporary that is about to be renamed to <paramref name="outputPath"/>).
-    /// </summary>
-    public static void Write(string outputPath, string finishedFile, IReadOnlyDictionary<string, string> metadata)
-    {
-        string sidecar = SidecarPath(outputPath);
-        var content = new SidecarContent(Path.GetFileName(outputPath), LocalStorage.Describe(new FileInfo(finishedFile)).ETag ?? string.Empty,
-            new Dictionary<string, string>(metadata));
-        string temp = Path.Combine(Path.GetDirectoryName(sidecar) ?? ".",
-            $"{LocalFileSink.TempPrefix}{Path.GetFileName(sidecar)}.{Environment.ProcessId}-{Guid.NewGuid():N}{LocalFileSink.TempSuffix}");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                JsonSerializer.Serialize(stream, content, JsonOptions);
-                stream.WriteByte((byte)'\n');
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, sidecar, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
-    }
-
-    /// <summary>Removes the sidecar of <paramref name="outputPath"/> (when publishing the output failed).</summary>
+    /// <summary>Removes the sidecar of <paramref name="outputPath"/> (its output was just replaced by one that carries its record).</summary>
     public static void Delete(string outputPath) => TryDelete(SidecarPath(outputPath));
 
     /// <summary>

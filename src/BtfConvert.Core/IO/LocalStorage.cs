@@ -25,7 +25,8 @@ public sealed class LocalStorage : IStorage
 
         LocalFileSink.CleanStaleTemporaries(location);
         LocalFileSink.CleanStaleTemporaries(LocalOutputRecord.SidecarPath(location));
-        return Task.FromResult<IByteSink>(new LocalFileSink(location, options.Overwrite, options.Metadata));
+        // The record travels inside the output (an XMP packet in its head), so options.Metadata needs no file of its own.
+        return Task.FromResult<IByteSink>(new LocalFileSink(location, options.Overwrite));
     }
 
     public Task<StorageObjectInfo?> GetInfoAsync(string location, CancellationToken cancellationToken)
@@ -50,7 +51,7 @@ public sealed class LocalStorage : IStorage
 
         foreach (var path in WalkFiles(prefix, cancellationToken))
         {
-            // Our sidecars and temporaries are bookkeeping, not objects of the user's.
+            // Our temporaries (and the record sidecars of earlier versions) are bookkeeping, not objects of the user's.
             if (LocalOutputRecord.IsBookkeepingFile(path))
             {
                 continue;

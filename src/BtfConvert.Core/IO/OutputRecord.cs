@@ -2,8 +2,9 @@ using System.Globalization;
 namespace BtfConvert.Core.IO;
 
 /// <summary>
-/// What a conversion records with its output (S3 user metadata x-amz-meta-*, or the local sidecar of
-/// <see cref="LocalOutputRecord"/>) and how a batch run decides from it that the output is up to date.
+/// What a conversion records with its output — inside the TIFF (an XMP packet in level 0, see
+/// <see cref="OutputRecordXmp"/>) and, on S3, also as user metadata x-amz-meta-* — and how a batch run decides from it
+/// that the output is up to date. Outputs of older versions kept it in a local sidecar (<see cref="LocalOutputRecord"/>).
 /// The keys are the ones <c>btfconvert convert</c> writes, so outputs of single conversions are recognised too.
 /// It lives in IO, beside the storages that keep it, and takes the options as their fingerprint: IO depends on no
 /// other Core namespace, so the namespace graph stays acyclic (see NamespaceGraphTests).
@@ -15,6 +16,15 @@ internal static class OutputRecord
     public const string SourceSize = "btfconvert-source-size";
     public const string Version = "btfconvert-version";
     public const string Options = "btfconvert-options";
+
+    /// <summary>When the conversion started (UTC, ISO 8601, whole seconds); informational, never compared.</summary>
+    public const string Time = "btfconvert-time";
+
+    /// <summary>
+    /// The reproducible-builds convention: when set (seconds since 1970), it is the recorded time, so two runs of the
+    /// same conversion are byte-identical; otherwise the time is the only field that differs between them.
+    /// </summary>
+    public const string SourceDateEpochVariable = "SOURCE_DATE_EPOCH";
 
     /// <summary>Set by <see cref="LocalStorage"/> when a sidecar exists but the output was changed after it was written.</summary>
     public const string Stale = "btfconvert-record-stale";
@@ -35,7 +45,14 @@ internal static class OutputRecord
         [SourceSize] = sourceInfo.Length.ToString(CultureInfo.InvariantCulture),
         [Version] = ProductInfo.Version,
         [Options] = optionsFingerprint,
+        [Time] = Now().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
     };
+
+    private static DateTime Now() =>
+        long.TryParse(Environment.GetEnvironmentVariable(SourceDateEpochVariable), NumberStyles.None, CultureInfo.InvariantCulture, out long epoch)
+            && epoch <= 253402300799
+            ? DateTime.UnixEpoch.AddSeconds(epoch)
+            : DateTime.UtcNow;
 
     /// <summary>The location as recorded: unchanged when short, else "…" + its tail + "#sha256:" + 16 hex digits.</summary>
     public static string ShortenSource(string source)

@@ -4,8 +4,12 @@ namespace BtfConvert.Core.Pyramid;
 internal interface ITileSink
 {
     /// <summary>
-    /// Takes ownership of <paramref name="pixels"/> (a buffer rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/>
-    /// holding one full tile, edges replicated). May block to apply back-pressure.
+    /// Takes <paramref name="tile"/>, which points into a level band held for it: the sink must call
+    /// <see cref="TileView.Release"/> once it no longer reads the pixels (also when it fails or is cancelled, or
+    /// the band is never filled again). May block to apply back-pressure.
     /// </summary>
-    void Submit(int level, int tileIndex, byte[] pixels);
+    void Submit(int level, int tileIndex, TileView tile);
+
+    /// <summary>Cancelled when the consumer stops; a level waiting for a band to be free watches it.</summary>
+    CancellationToken Token { get; }
 }

@@ -1,17 +1,21 @@
-using System.Buffers;
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 
 namespace BtfConvert.Core.Pyramid;
 
 /// <summary>
-/// One level of the push-driven chain (after libvips' vips2tiff.c): it holds a single band of tile-height rows.
-/// When the band is full, its tiles go to the sink and its rows are shrunk 2×2 into the band of the level
-/// <see cref="Below"/>, so the whole pyramid needs about two level-0 bands of memory whatever the image height.
+/// One level of the push-driven chain (after libvips' vips2tiff.c): it fills a band of tile-height rows. When the
+/// band is full, its tiles go to the sink as views into the band (the encoders read them in place) and its rows are
+/// shrunk 2×2 into the band of the level <see cref="Below"/>. Each level has <see cref="BandCount"/> bands: the next
+/// one fills while the encoders still read the last, so the whole pyramid needs about four level-0 bands of memory
+/// whatever the image height. Rows arrive pushed (a copy) or read straight into the band (<see cref="IRowTarget"/>).
 /// </summary>
-internal sealed class PyramidLevel
+internal sealed class PyramidLevel : IRowTarget
 {
-    private readonly byte[] _band;
+    /// <summary>Two: one filling, one whose tiles are being encoded; a third would only add memory (the producer
+    /// already waits on the encoders' queue while it hands out a band's tiles).</summary>
+    public const int BandCount = 2;
+
+    private readonly PixelBand[] _bands;
     private readonly ITileSink _sink;
     private readonly StageTimings? _timings;
     private int _rowsInBand;
@@ -25,7 +29,9 @@ internal sealed class PyramidLevel
         Size = size;
         SamplesPerPixel = samplesPerPixel;
         RowBytes = size.Width * samplesPerPixel;
-        _band = new byte[(long)RowBytes * size.TileHeight];
+        long bandBytes = (long)RowBytes * size.TileHeight;
+        _bands = [new PixelBand(bandBytes), new PixelBand(bandBytes)];
+        _bands[0].Acquire(CancellationToken.None);
         _sink = sink;
         _timings = timings;
         Below = below;
@@ -40,32 +46,24 @@ internal sealed class PyramidLevel
 
     public int RowsReceived => _rowsReceived;
 
+    public int BandRows => Size.TileHeight;
+
     /// <summary>Bytes this level holds (for memory accounting and tests).</summary>
-    public long BufferBytes => _band.LongLength;
+    public long BufferBytes => _bands.Sum(b => b.Pixels.LongLength);
 
     /// <summary>True once every row of the level has arrived and been flushed.</summary>
     public bool IsComplete => _rowsReceived == Size.Height && _rowsInBand == 0;
 
+    private PixelBand Band => _bands[_bandIndex % BandCount];
+
     /// <summary>The span to fill with the next row; call <see cref="CommitRow"/> after filling it.</summary>
     public Span<byte> NextRow()
     {
-        if (_rowsReceived >= Size.Height)
-        {
-            throw new InvalidOperationException($"level {Index} received more than its {Size.Height} rows");
-        }
-
-        return _band.AsSpan(_rowsInBand * RowBytes, RowBytes);
+        CheckRoomFor(1);
+        return Band.Pixels.AsSpan(_rowsInBand * RowBytes, RowBytes);
     }
 
-    public void CommitRow()
-    {
-        _rowsInBand++;
-        _rowsReceived++;
-        if (_rowsInBand == Size.TileHeight || _rowsReceived == Size.Height)
-        {
-            FlushBand();
-        }
-    }
+    public void CommitRow() => Commit(1);
 
     /// <summary>Copies one row in (the row must be <see cref="RowBytes"/> long).</summary>
     public void PushRow(ReadOnlySpan<byte> row)
@@ -76,17 +74,60 @@ internal sealed class PyramidLevel
         CommitRow();
     }
 
+    public Memory<byte> TryReserveRows(int firstRow, int count)
+    {
+        int band = firstRow / Size.TileHeight;
+        bool oneBand = count > 0 && (firstRow + count - 1) / Size.TileHeight == band && firstRow + count <= Size.Height;
+        // The band filling now, or the next one once the encoders are done with what it held before.
+        bool available = firstRow >= _rowsReceived
+            && (band == _bandIndex || (band == _bandIndex + 1 && _bands[band % BandCount].IsFree));
+        return oneBand && available
+            ? _bands[band % BandCount].Pixels.AsMemory(firstRow % Size.TileHeight * RowBytes, count * RowBytes)
+            : Memory<byte>.Empty;
+    }
+
+    public void CommitRows(int firstRow, int count)
+    {
+        if (firstRow != _rowsReceived || _rowsInBand + count > Size.TileHeight)
+        {
+            throw new InvalidOperationException($"level {Index}: rows {firstRow}+{count} committed out of order (next is {_rowsReceived})");
+        }
+
+        CheckRoomFor(count);
+        Commit(count);
+    }
+
+    private void CheckRoomFor(int rows)
+    {
+        if (_rowsReceived + rows > Size.Height)
+        {
+            throw new InvalidOperationException($"level {Index} received more than its {Size.Height} rows");
+        }
+    }
+
+    private void Commit(int rows)
+    {
+        _rowsInBand += rows;
+        _rowsReceived += rows;
+        if (_rowsInBand == Size.TileHeight || _rowsReceived == Size.Height)
+        {
+            FlushBand();
+        }
+    }
+
     /// <summary>
     /// A band is full (tile-height rows, or fewer at the bottom of the level). As in vips2tiff's
     /// <c>layer_strip_arrived</c>:
-    /// 1. cut the band into a row of tiles and hand them to the sink (edges replicated);
+    /// 1. hand its row of tiles to the sink, each a view into the band (which stays held until they are encoded);
     /// 2. shrink its row pairs 2×2 into <see cref="Below"/>'s band — each committed row there may fill that band
     ///    and recurse through these steps one level down;
-    /// 3. start an empty band here (the next band's tiles are numbered one tile row further).
+    /// 3. start filling the other band here, once the encoders are done with it (the next band's tiles are
+    ///    numbered one tile row further).
     /// </summary>
     private void FlushBand()
     {
-        EmitTiles();
+        var band = Band;
+        EmitTiles(band);
         if (Below is not null)
         {
             ShrinkInto(Below);
@@ -94,59 +135,42 @@ internal sealed class PyramidLevel
 
         _rowsInBand = 0;
         _bandIndex++;
+        band.Release();
+        if (_rowsReceived < Size.Height)
+        {
+            long start = Stopwatch.GetTimestamp();
+            Band.Acquire(_sink.Token);
+            _timings?.AddSubmitWait(Stopwatch.GetTimestamp() - start);
+        }
     }
 
     private void ShrinkInto(PyramidLevel below)
     {
         // Pairs of rows make one row below; an odd last row is dropped (floor halving).
         int pairs = Math.Min(_rowsInBand / 2, below.Size.Height - below.RowsReceived);
+        var pixels = Band.Pixels;
         long start = Stopwatch.GetTimestamp();
         for (int p = 0; p < pairs; p++)
         {
-            var row0 = _band.AsSpan(2 * p * RowBytes, RowBytes);
-            var row1 = _band.AsSpan(((2 * p) + 1) * RowBytes, RowBytes);
+            var row0 = pixels.AsSpan(2 * p * RowBytes, RowBytes);
+            var row1 = pixels.AsSpan(((2 * p) + 1) * RowBytes, RowBytes);
             BoxDownsampler.DownsampleRows(row0, row1, below.NextRow(), Size.Width, SamplesPerPixel);
             long committing = Stopwatch.GetTimestamp();
             _timings?.AddDownsample(committing - start);
             below.CommitRow();
-            // The level below's flush (its own cut and shrink) is timed by that level.
+            // The level below's flush (its own tiles and shrink) is timed by that level.
             start = Stopwatch.GetTimestamp();
         }
     }
 
-    // Hot loop from the first band on; see BoxDownsampler.DownsampleRows.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void EmitTiles()
+    private void EmitTiles(PixelBand band)
     {
-        int tileW = Size.TileWidth, tileH = Size.TileHeight, spp = SamplesPerPixel;
-        int tileRowBytes = tileW * spp;
-        int tileBytes = tileRowBytes * tileH;
+        int tileW = Size.TileWidth;
         for (int tx = 0; tx < Size.TilesAcross; tx++)
         {
-            long start = Stopwatch.GetTimestamp();
-            byte[] tile = ArrayPool<byte>.Shared.Rent(tileBytes);
             int x0 = tx * tileW;
-            int copyPixels = Math.Min(tileW, Size.Width - x0);
-            int copyBytes = copyPixels * spp;
-            for (int y = 0; y < tileH; y++)
-            {
-                // Rows below the image repeat the last real row; columns right of it repeat the last column,
-                // so JPEG blocks at the edge carry no false contrast.
-                int sourceRow = Math.Min(y, _rowsInBand - 1);
-                var src = _band.AsSpan((sourceRow * RowBytes) + (x0 * spp), copyBytes);
-                var dst = tile.AsSpan(y * tileRowBytes, tileRowBytes);
-                src.CopyTo(dst);
-                if (copyPixels < tileW)
-                {
-                    var last = src[^spp..];
-                    for (int x = copyPixels; x < tileW; x++)
-                    {
-                        last.CopyTo(dst[(x * spp)..]);
-                    }
-                }
-            }
-
-            _timings?.AddTileCut(Stopwatch.GetTimestamp() - start);
+            var tile = new TileView(band.Pixels, x0 * SamplesPerPixel, RowBytes, Math.Min(tileW, Size.Width - x0), _rowsInBand, band);
+            band.Hold();
             _sink.Submit(Index, (_bandIndex * Size.TilesAcross) + tx, tile);
         }
     }

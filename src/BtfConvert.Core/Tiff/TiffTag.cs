@@ -39,6 +39,9 @@ public static class TiffTag
     public const ushort YCbCrCoefficients = 529;
     public const ushort YCbCrSubSampling = 530;
     public const ushort YCbCrPositioning = 531;
+
+    /// <summary>XMP packet (Adobe XMP part 3); btfconvert keeps its output record here.</summary>
+    public const ushort XmlPacket = 700;
     public const ushort ReferenceBlackWhite = 532;
     public const ushort OlympusSis = 33560;
     public const ushort ExifIfd = 34665;

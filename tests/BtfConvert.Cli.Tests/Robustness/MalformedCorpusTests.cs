@@ -65,6 +65,15 @@ public sealed class MalformedCorpusTests : IDisposable
         string input = _dir.File(c.FileName);
         File.WriteAllBytes(input, c.Bytes);
         var (r, allocated) = await RunMeasuredAsync("info", input);
+        if (!c.MustConvert && r.ExitCode == ExitCodes.Success)
+        {
+            // A valid TIFF btfconvert does not convert is described, with the reason it would refuse it.
+            Assert.Contains($"not convertible: {input}: ", r.StdOut, StringComparison.Ordinal);
+            Assert.Contains(c.Expect, r.StdOut, StringComparison.Ordinal);
+            Assert.Equal([c.FileName], _dir.Files());
+            return;
+        }
+
         Check(c, input, r, allocated);
         if (c.MustConvert)
         {
@@ -89,8 +98,7 @@ public sealed class MalformedCorpusTests : IDisposable
         Check(c, input, r, allocated);
         if (c.MustConvert)
         {
-            string record = Path.GetFileName(LocalOutputRecord.SidecarPath(output));
-            Assert.Equal(new[] { c.FileName, "out.tiff", record }.Order(StringComparer.Ordinal), _dir.Files().Order(StringComparer.Ordinal));
+            Assert.Equal(new[] { c.FileName, "out.tiff" }.Order(StringComparer.Ordinal), _dir.Files().Order(StringComparer.Ordinal));
             var converted = File.ReadAllBytes(output);
             Assert.Equal((byte)'I', converted[0]);
         }

@@ -139,7 +139,6 @@ public sealed class ProcessFailureTests : IDisposable
         // The next run for the same output removes the dead run's temporary and converts.
         var r = await CliRunner.RunAsync("convert", input, output, "-c", "none", "-q");
         Assert.True(r.ExitCode == ExitCodes.Success, r.StdErr);
-        string[] expected = ["slide.tiff", Path.GetFileName(LocalOutputRecord.SidecarPath(output))];
-        Assert.Equal(expected.Order(StringComparer.Ordinal), Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["slide.tiff"], Directory.GetFiles(outDir).Select(Path.GetFileName));
     }
 }

@@ -37,4 +37,41 @@ public sealed class AssociatedImageBudgetTests
         Assert.True(info.AssociatedImages.Sum(a => (long)a.Pixels.Length) <= SourceInspector.MaxAssociatedBytes);
         Assert.Equal(2, info.Warnings.Count(w => w.Contains("associated images are limited to 32 MiB", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task A_thousand_tiny_valid_ifds_give_four_named_associated_images_and_one_warning()
+    {
+        var chain = new List<IfdSpec>();
+        var blobs = new List<byte[]>();
+        for (int i = 0; i < 1000; i++)
+        {
+            int side = i == 0 ? 600 : 4;
+            var pixels = new byte[side * side];
+            chain.Add(new IfdSpec()
+                .Set(TiffTag.ImageWidth, TiffValue.Long((uint)side))
+                .Set(TiffTag.ImageLength, TiffValue.Long((uint)side))
+                .Set(TiffTag.BitsPerSample, TiffValue.Short(8))
+                .Set(TiffTag.Photometric, TiffValue.Short(TiffConstants.PhotometricMinIsBlack))
+                .Set(TiffTag.RowsPerStrip, TiffValue.Long((uint)side))
+                .Set(TiffTag.StripOffsets, TiffValue.PointerTo(pixels, isIfd: false))
+                .Set(TiffTag.StripByteCounts, TiffValue.Long((uint)pixels.Length)));
+            if (i == 2)
+            {
+                chain[^1].Set(TiffTag.ImageDescription, TiffValue.Ascii("Label 12345"));
+            }
+
+            blobs.Add(pixels);
+        }
+
+        byte[] file = new TiffHeadWriter(false, chain, blobs).Write();
+        var info = await SourceInspector.InspectAsync(new MemoryByteSource("many.tif", file), default);
+
+        Assert.Equal(SourceInspector.MaxAssociatedImages, info.AssociatedImages.Count);
+        // The source's own word, else thumbnail, else associated + IFD number: what large_image lists them under.
+        Assert.Equal(["thumbnail", "label", "associated3", "associated4"], info.AssociatedImages.Select(a => a.Name));
+        Assert.All(info.AssociatedImages, a => Assert.StartsWith(a.Name + " (", a.Description, StringComparison.Ordinal));
+        Assert.All(info.AssociatedImages, a => Assert.Equal((3, 4 * 4 * 3), (a.SamplesPerPixel, a.Pixels.Length)));
+        var warning = Assert.Single(info.Warnings);
+        Assert.Contains("995 more IFD(s) skipped", warning, StringComparison.Ordinal);
+    }
 }

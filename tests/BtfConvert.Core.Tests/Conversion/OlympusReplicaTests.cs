@@ -40,7 +40,7 @@ public sealed class OlympusReplicaTests : IDisposable
         Assert.NotNull(info.Sis);
         Assert.Equal(OlympusReplica.MicronsPerPixel, info.Sis!.MicronsPerPixelX, 6);
         var thumb = Assert.Single(info.AssociatedImages);
-        Assert.Equal((27, 25, 1), (thumb.Width, thumb.Height, thumb.SamplesPerPixel));
+        Assert.Equal((27, 25, 3, "thumbnail"), (thumb.Width, thumb.Height, thumb.SamplesPerPixel, thumb.Name)); // 8-bit RGB, named for large_image
         Assert.Equal(0, thumb.Pixels.Min());
         Assert.Equal(255, thumb.Pixels.Max());
     }

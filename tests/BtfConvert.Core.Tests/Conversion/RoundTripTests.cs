@@ -140,15 +140,16 @@ public sealed class RoundTripTests : IDisposable
     }
 
     [Fact]
-    public async Task Associated_thumbnail_follows_the_levels_as_an_8_bit_strip_image()
+    public async Task Associated_thumbnail_follows_the_levels_as_a_named_8_bit_RGB_strip_image()
     {
         var converted = await SampleConversion.RunAsync(_dir, new SampleSpec { Width = 700, Height = 500 }, new ConversionOptions());
         var dirs = LibTiffReader.ReadAll(converted.Output);
         var thumb = dirs[^1];
         Assert.False(thumb.Tiled);
-        Assert.Equal((27, 25, 1), (thumb.Width, thumb.Height, thumb.SamplesPerPixel));
+        // 8-bit RGB, named by the first word of its description (what large_image lists it under and can show).
+        Assert.Equal((27, 25, 3), (thumb.Width, thumb.Height, thumb.SamplesPerPixel));
         Assert.Equal(1, thumb.SubfileType);
-        Assert.StartsWith("BtfConvert associated image", thumb.Description, StringComparison.Ordinal);
+        Assert.StartsWith("thumbnail (BtfConvert associated image: source IFD 1, 27x25 16-bit", thumb.Description, StringComparison.Ordinal);
         // The 16-bit gradient is contrast-stretched to the full 8-bit range, row by row increasing.
         Assert.Equal(0, thumb.Pixels[0]);
         Assert.Equal(255, thumb.Pixels[^1]);

@@ -58,12 +58,12 @@ public class TileEncodingStagesTests
         int written = 0;
         var writer = new OrderedTileWriter(fixture.Sink, fixture.Layout, deduplicate: false, () => written++, NoFailure,
             CancellationToken.None, null);
-        var jobs = Enumerable.Range(0, 6).Select(i => new TileJob(0, i, [])).ToList();
+        var jobs = Enumerable.Range(0, 6).Select(i => new TileJob(0, i, default)).ToList();
         jobs.ForEach(writer.Enqueue);
         writer.Complete();
         foreach (int i in new[] { 5, 3, 4, 1, 2, 0 })
         {
-            jobs[i].Complete(TileStageFixture.TileOf((byte)(10 + i)), TileStageFixture.Format.ByteCount);
+            jobs[i].Complete(TileStageFixture.BytesOf((byte)(10 + i)), TileStageFixture.Format.ByteCount);
         }
 
         await writer.Completion;
@@ -81,11 +81,11 @@ public class TileEncodingStagesTests
         var fixture = await TileStageFixture.CreateAsync();
         var writer = new OrderedTileWriter(fixture.Sink, fixture.Layout, deduplicate: false, () => { }, NoFailure, CancellationToken.None, null);
         // Level 1 (one tile) between two level-0 tiles, and level-0 tiles out of index order.
-        var jobs = new[] { new TileJob(0, 4, []), new TileJob(1, 0, []), new TileJob(0, 2, []) };
+        var jobs = new[] { new TileJob(0, 4, default), new TileJob(1, 0, default), new TileJob(0, 2, default) };
         foreach (var (job, value) in jobs.Zip(new byte[] { 40, 100, 20 }))
         {
             writer.Enqueue(job);
-            job.Complete(TileStageFixture.TileOf(value), TileStageFixture.Format.ByteCount);
+            job.Complete(TileStageFixture.BytesOf(value), TileStageFixture.Format.ByteCount);
         }
 
         writer.Complete();
@@ -107,9 +107,9 @@ public class TileEncodingStagesTests
         byte[] values = [7, 9, 7, 7, 9, 3];
         for (int i = 0; i < values.Length; i++)
         {
-            var job = new TileJob(0, i, []);
+            var job = new TileJob(0, i, default);
             writer.Enqueue(job);
-            job.Complete(TileStageFixture.TileOf(values[i]), TileStageFixture.Format.ByteCount);
+            job.Complete(TileStageFixture.BytesOf(values[i]), TileStageFixture.Format.ByteCount);
         }
 
         writer.Complete();
@@ -129,12 +129,12 @@ public class TileEncodingStagesTests
         var fixture = await TileStageFixture.CreateAsync();
         var reported = new List<Exception>();
         var writer = new OrderedTileWriter(fixture.Sink, fixture.Layout, deduplicate: false, () => { }, reported.Add, CancellationToken.None, null);
-        var ok = new TileJob(0, 0, []);
-        var broken = new TileJob(0, 1, []);
+        var ok = new TileJob(0, 0, default);
+        var broken = new TileJob(0, 1, default);
         writer.Enqueue(ok);
         writer.Enqueue(broken);
         writer.Complete();
-        ok.Complete(TileStageFixture.TileOf(1), TileStageFixture.Format.ByteCount);
+        ok.Complete(TileStageFixture.BytesOf(1), TileStageFixture.Format.ByteCount);
         broken.Fail(new InvalidDataException("encoder broke"));
         await Assert.ThrowsAsync<InvalidDataException>(() => writer.Completion);
         Assert.Equal(1, writer.TilesWritten);

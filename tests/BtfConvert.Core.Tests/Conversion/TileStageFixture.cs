@@ -42,18 +42,22 @@ internal sealed class TileStageFixture
             .Set(TiffTag.StripByteCounts, TiffValue.Long((uint)pixels.Length));
         var source = new MemoryByteSource("stage.tif", new TiffHeadWriter(false, [ifd], [pixels]).Write());
         var info = await SourceInspector.InspectAsync(source, CancellationToken.None);
-        var layout = OutputLayout.Create(info, PyramidPlan.Create(width, height, Tile, Tile), Encoder, bigTiff: false, null, "stage");
+        var layout = OutputLayout.Create(info, PyramidPlan.Create(width, height, Tile, Tile), Encoder, bigTiff: false, null, "stage",
+            overviewMaxPixels: 0); // no overview held back: these tests follow each tile from submission to the sink
         var sink = new MemoryByteSink("stage.tiff");
         await sink.OpenAsync(layout.Head.Length, 0, CancellationToken.None);
         return new TileStageFixture(layout, sink);
     }
 
-    /// <summary>A pooled tile buffer filled with <paramref name="value"/>, as the level chain hands it over.</summary>
-    public static byte[] TileOf(byte value)
+    /// <summary>A whole tile filled with <paramref name="value"/>, in its own buffer.</summary>
+    public static TileView TileOf(byte value) => TileView.Packed(BytesOf(value), Format);
+
+    /// <summary>A pooled buffer of one tile's size filled with <paramref name="value"/>, as an encoder hands it over.</summary>
+    public static byte[] BytesOf(byte value)
     {
-        byte[] pixels = ArrayPool<byte>.Shared.Rent(Format.ByteCount);
-        pixels.AsSpan(0, Format.ByteCount).Fill(value);
-        return pixels;
+        byte[] bytes = ArrayPool<byte>.Shared.Rent(Format.ByteCount);
+        bytes.AsSpan(0, Format.ByteCount).Fill(value);
+        return bytes;
     }
 
     /// <summary>Writes the head with the offsets recorded so far, as the converter does after the last tile.</summary>

@@ -1,4 +1,4 @@
-using System.Buffers;
+using BtfConvert.Core.Encoding;
 using BtfConvert.Core.Pyramid;
 
 namespace BtfConvert.Core.Tests.Pyramid;
@@ -13,10 +13,14 @@ public class PyramidLevelTests
     {
         public List<(int Level, int Index, byte[] Pixels)> Tiles { get; } = [];
 
-        public void Submit(int level, int tileIndex, byte[] pixels)
+        public CancellationToken Token => CancellationToken.None;
+
+        public void Submit(int level, int tileIndex, TileView tile)
         {
-            Tiles.Add((level, tileIndex, pixels.AsSpan(0, 16).ToArray()));
-            ArrayPool<byte>.Shared.Return(pixels);
+            byte[] packed = new byte[16];
+            tile.CopyTo(packed, new TileFormat(4, 4, 1));
+            Tiles.Add((level, tileIndex, packed));
+            tile.Release();
         }
     }
 
@@ -111,9 +115,9 @@ public class PyramidLevelTests
     }
 
     [Fact]
-    public void A_level_holds_one_band_of_tile_height_rows()
+    public void A_level_holds_two_bands_of_tile_height_rows()
     {
         var level = new PyramidLevel(0, new LevelSize(1000, 60000, 256, 256), 3, new RecordingSink(), below: null);
-        Assert.Equal(1000L * 3 * 256, level.BufferBytes);
+        Assert.Equal(2 * 1000L * 3 * 256, level.BufferBytes);
     }
 }

@@ -3,10 +3,11 @@ namespace BtfConvert.Core.Encoding.TurboJpeg;
 
 /// <summary>
 /// JPEG tiles through libjpeg-turbo (TurboJPEG API): baseline, YCbCr 4:2:0 for RGB or single-component grayscale,
-/// accurate integer DCT. Compresses straight into the caller's buffer (TJFLAG_NOREALLOC), so a tile costs no managed
+/// accurate integer DCT. Reads the tile in place in its level band (tjCompress2's pitch) and compresses straight into
+/// the caller's buffer (TJFLAG_NOREALLOC), so a tile costs no managed
 /// allocation. One instance per thread: a TurboJPEG handle is not thread-safe.
 /// </summary>
-internal sealed class TurboJpegTileEncoder : ITileEncoder
+internal sealed class TurboJpegTileEncoder : IStridedTileEncoder
 {
     private readonly TileFormat _format;
     private readonly int _quality;
@@ -37,12 +38,15 @@ internal sealed class TurboJpegTileEncoder : ITileEncoder
     /// <summary>tjBufSize: the worst case libjpeg-turbo guarantees for these dimensions and subsampling.</summary>
     public int MaxEncodedLength { get; }
 
-    public unsafe int Encode(ReadOnlySpan<byte> pixels, Span<byte> destination)
+    public int Encode(ReadOnlySpan<byte> pixels, Span<byte> destination) => Encode(pixels, _format.RowBytes, destination);
+
+    public unsafe int Encode(ReadOnlySpan<byte> pixels, int rowPitch, Span<byte> destination)
     {
         ObjectDisposedException.ThrowIf(_handle == IntPtr.Zero, this);
-        if (pixels.Length < _format.ByteCount)
+        long needed = ((long)(_format.Height - 1) * rowPitch) + _format.RowBytes;
+        if (rowPitch < _format.RowBytes || pixels.Length < needed)
         {
-            throw new ArgumentException($"a tile needs {_format.ByteCount} bytes (got {pixels.Length})", nameof(pixels));
+            throw new ArgumentException($"a tile with rows {rowPitch} bytes apart needs {needed} bytes (got {pixels.Length})", nameof(pixels));
         }
 
         if (destination.Length < MaxEncodedLength)
@@ -55,7 +59,7 @@ internal sealed class TurboJpegTileEncoder : ITileEncoder
         {
             byte* buffer = target;
             var size = new CULong((nuint)MaxEncodedLength);
-            int rc = TurboJpegNative.Compress2(_handle, source, _format.Width, _format.RowBytes, _format.Height, _pixelFormat,
+            int rc = TurboJpegNative.Compress2(_handle, source, _format.Width, rowPitch, _format.Height, _pixelFormat,
                 &buffer, &size, _subsampling, _quality, TurboJpegNative.FlagNoRealloc | TurboJpegNative.FlagAccurateDct);
             if (rc != 0)
             {

@@ -59,7 +59,9 @@ internal sealed class TiffHeadWriter
         pos = Align(pos, _ifdAlignment);
         _positions[ifd] = pos;
         pos += _format.EntryCountSize + (ifd.Entries.Count * _format.EntrySize) + _format.OffsetSize;
-        foreach (var (_, value) in ifd.Entries)
+        // Small values first, the tile arrays last: the output record (XMP) then lies within the first few KB
+        // of the file, where one small read finds it (level 0's arrays are 330 KB at the real slide size).
+        foreach (var value in ifd.Entries.Values.OrderBy(v => v.Length(BigTiff)))
         {
             long length = value.Length(BigTiff);
             if (length > _format.OffsetSize)

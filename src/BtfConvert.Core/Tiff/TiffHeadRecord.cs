@@ -1,0 +1,49 @@
+using BtfConvert.Core.IO;
+
+namespace BtfConvert.Core.Tiff;
+
+/// <summary>
+/// Reads the output record (<see cref="OutputRecordXmp"/>) from a TIFF's head: the header, IFD0 and its XMP value,
+/// which btfconvert outputs keep within their first few KB, so one 64 KiB read finds it (locally or one ranged GET).
+/// Anything else — not a TIFF, no XMP, someone else's XMP, a damaged head — is simply "no record".
+/// </summary>
+internal static class TiffHeadRecord
+{
+    /// <summary>The first read; a btfconvert output has its record well inside it.</summary>
+    public const int HeadReadLength = 64 << 10;
+
+    /// <summary>Largest XMP value looked at (a record is about 1 KB; S3 caps the metadata copy at 2 KB).</summary>
+    public const int MaxPacketLength = 256 << 10;
+
+    public static async Task<Dictionary<string, string>> ReadAsync(IByteSource source, CancellationToken cancellationToken)
+    {
+        var none = new Dictionary<string, string>();
+        var reader = new CachedReader(source, HeadReadLength);
+        try
+        {
+            byte[] start = await reader.ReadAtMostAsync(0, TiffHeader.MaxLength, cancellationToken).ConfigureAwait(false);
+            var header = TiffHeader.Parse(start, source.Name);
+            long ifd = (long)Math.Min(header.FirstIfdOffset, long.MaxValue);
+            byte[] count = await reader.ReadAsync(ifd, header.EntryCountSize, cancellationToken).ConfigureAwait(false);
+            ulong entries = TiffDirectoryParser.ReadEntryCount(count, header);
+            if (entries > TiffDirectoryParser.MaxEntries)
+            {
+                return none;
+            }
+
+            byte[] table = await reader.ReadAsync(ifd, TiffDirectoryParser.DirectoryLength(entries, header), cancellationToken).ConfigureAwait(false);
+            var (parsed, _) = TiffDirectoryParser.Parse(table, header, ifd, source.Name);
+            if (parsed.FirstOrDefault(e => e.Tag == TiffTag.XmlPacket) is not { ValueLength: > 0 and <= MaxPacketLength } xmp)
+            {
+                return none;
+            }
+
+            byte[] packet = xmp.InlineData ?? await reader.ReadAsync(xmp.ValueOffset, xmp.ValueLength, cancellationToken).ConfigureAwait(false);
+            return OutputRecordXmp.Read(packet);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException)
+        {
+            return none;
+        }
+    }
+}
