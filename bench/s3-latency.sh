@@ -8,9 +8,13 @@
 # storage (AWS S3: ~20-50 ms to first byte, 50-90 MB/s per connection). CPU is btfconvert's own user+sys
 # (/usr/bin/time); s3rver and the proxy run in other processes. The model link limit is K*R/(L + R/C) for the
 # K reads btfconvert kept in flight (its --verbose "read-ahead peak"), R = 4 MiB ranges, latency L, rate C.
+# proxy_CPU_s is the shaping proxy's own user+sys per run: it shares the two cores with btfconvert and the server.
 # A one-shot run pays a per-process cost (the AWS SDK's start-up and the JIT tiering up its request pipeline after
 # ~30 requests, ~2 CPU-s); the last lines convert two copies in one `batch` process, and the second copy's CPU
 # (two-copy batch minus a single run) is the marginal CPU per GB, what a long batch of real slides pays.
+# S3_BACKEND=nginx: the S3->local rows read from nginx (bench/s3-nginx.sh, a read-only S3 stand-in that is not the
+# bottleneck: s3rver serves only ~30-40 MB/s in all on 2 cores) instead of s3rver, both behind the same proxy; the
+# batch rows still use s3rver (they list the bucket, which the stand-in cannot). nginx is installed if missing.
 # Needs scripts/setup.sh (Release build, /usr/bin/time, tests/s3rver/node_modules, curl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +36,17 @@ EXTRA_CLEANUP='[ -n "$PROXY_PID" ] && { kill "$PROXY_PID" 2>/dev/null || true; w
 . bench/s3-server.sh
 KEY=$(basename "$IN")
 curl -sf -T "$IN" "http://127.0.0.1:$PORT/$BUCKET/$KEY" >/dev/null
+READ_PORT=$PORT
+case "${S3_BACKEND:-s3rver}" in
+  s3rver) ;;
+  nginx)
+    NGINX_ROOT="$(realpath "$OUT")/nginx-root"; rm -rf "$NGINX_ROOT"; mkdir -p "$NGINX_ROOT/$BUCKET"
+    ln -f "$IN" "$NGINX_ROOT/$BUCKET/$KEY" 2>/dev/null || cp "$IN" "$NGINX_ROOT/$BUCKET/$KEY"
+    # shellcheck source=bench/s3-nginx.sh
+    . bench/s3-nginx.sh
+    READ_PORT=$NGINX_PORT ;;
+  *) echo "S3_BACKEND must be s3rver or nginx" >&2; exit 2 ;;
+esac
 for copy in a b; do curl -sf -T "$IN" "http://127.0.0.1:$PORT/$BUCKET/two/$copy.btf" >/dev/null; done
 rm -rf "$OUT/two" "$OUT/two-out"; mkdir -p "$OUT/two"; ln -f "$IN" "$OUT/two/a.btf" 2>/dev/null || cp "$IN" "$OUT/two/a.btf"
 ln -f "$IN" "$OUT/two/b.btf" 2>/dev/null || cp "$IN" "$OUT/two/b.btf"
@@ -48,22 +63,25 @@ run() { # args...: RUNS runs (default 1), prints the one with the median CPU (us
 }
 cpu_per_gb() { awk -v u="$1" -v s="$2" -v b="$BYTES" 'BEGIN { printf "%.2f", (u + s) / (b / 1e9) }'; }
 
-printf "input %sx%s (%s bytes) on %s cores, load %s, %s; btfconvert CPU only; median CPU of %s run(s)\n" "$W" "$H" "$BYTES" \
-  "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" "$(date -u +%FT%H:%MZ)" "${RUNS:-1}"
-printf "%-22s %7s %8s %11s %10s %8s %9s %11s %s\n" run wall_s MB/s connections CPU-s/GB xlocal peak_MB model_MB/s output
+printf "input %sx%s (%s bytes) on %s cores, load %s, %s; S3 reads from %s; btfconvert CPU only; median CPU of %s run(s)\n" \
+  "$W" "$H" "$BYTES" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" "$(date -u +%FT%H:%MZ)" "${S3_BACKEND:-s3rver}" "${RUNS:-1}"
+printf "%-22s %7s %8s %11s %10s %8s %9s %11s %-9s %s\n" run wall_s MB/s connections CPU-s/GB xlocal peak_MB model_MB/s output proxy_CPU_s
 read -r lw lu ls lrss lreads < <(run "$IN" "$OUT/local.tiff")
 lcpu=$(cpu_per_gb "$lu" "$ls")
 printf "%-22s %7s %8.0f %11s %10s %8s %9d %11s %s\n" local-to-local "$lw" "$(awk -v b="$BYTES" -v w="$lw" 'BEGIN{print b/1e6/w}')" \
   "-" "$lcpu" 1.00 $((lrss / 1024)) "-" "reference"
-start_proxy() { # latency rate: sets PROXY_PID and proxy_port
-  coproc PROXYPROC { exec dotnet "$PROXY" "$PORT" "$1" "$2" "$OUT/proxy-stats.txt"; }
+start_proxy() { # server_port latency rate: sets PROXY_PID and proxy_port
+  coproc PROXYPROC { exec dotnet "$PROXY" "$1" "$2" "$3" "$OUT/proxy-stats.txt"; }
   PROXY_PID=$PROXYPROC_PID
   read -r proxy_port <&"${PROXYPROC[0]}"
 }
-stop_proxy() { kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true; PROXY_PID=; }
+stop_proxy() { # sets proxy_cpu: the proxy's own user+sys seconds per run (it shares the cores with btfconvert and the server)
+  proxy_cpu=$(awk -v hz="$(getconf CLK_TCK)" -v n="${RUNS:-1}" '{ printf "%.1f", ($14 + $15) / hz / n }' "/proc/$PROXY_PID/stat")
+  kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true; PROXY_PID=
+}
 for setting in "${SETTINGS[@]}"; do
   latency=${setting%/*}; rate=${setting#*/}
-  start_proxy "$latency" "$rate"
+  start_proxy "$READ_PORT" "$latency" "$rate"
   read -r w u s rss reads < <(run "s3://$BUCKET/$KEY" "$OUT/s3.tiff" --endpoint-url "http://127.0.0.1:$proxy_port" --path-style)
   stop_proxy
   read -r _ accepted _ peak < "$OUT/proxy-stats.txt"
@@ -71,9 +89,9 @@ for setting in "${SETTINGS[@]}"; do
   if [ "$rate" != 0 ] && [ -z "${first_setting:-}" ]; then first_u=$u; first_s=$s; first_setting=$setting; fi
   cmp -s "$OUT/local.tiff" "$OUT/s3.tiff" && same="identical" || same="DIFFERENT"
   model=$(awk -v k="$reads" -v l="$latency" -v c="$rate" 'BEGIN { r = 4.194304; if (c == 0) print "-"; else printf "%.0f", k * r / (l / 1000 + r / c) }')
-  printf "%-22s %7s %8.0f %11s %10s %8.2f %9d %11s %s\n" "s3 ${latency}ms ${rate}MB/s/conn" "$w" \
+  printf "%-22s %7s %8.0f %11s %10s %8.2f %9d %11s %-9s %s\n" "s3 ${latency}ms ${rate}MB/s/conn" "$w" \
     "$(awk -v b="$BYTES" -v w="$w" 'BEGIN{print b/1e6/w}')" "$reads ($peak open, $accepted)" "$cpu" \
-    "$(awk -v a="$cpu" -v b="$lcpu" 'BEGIN{print a/b}')" $((rss / 1024)) "$model" "$same"
+    "$(awk -v a="$cpu" -v b="$lcpu" 'BEGIN{print a/b}')" $((rss / 1024)) "$model" "$same" "$proxy_cpu"
   [ "$same" = identical ]
 done
 rm -f "$OUT/s3.tiff"
@@ -88,7 +106,7 @@ marginal() { # label, single-run user, single-run sys, batch args...
 }
 marginal "local batch of 2" "$lu" "$ls" "$OUT/two"
 if [ -n "${first_setting:-}" ]; then
-  start_proxy "${first_setting%/*}" "${first_setting#*/}"
+  start_proxy "$PORT" "${first_setting%/*}" "${first_setting#*/}"
   marginal "s3 batch of 2 ${first_setting}" "$first_u" "$first_s" "s3://$BUCKET/two/" --endpoint-url "http://127.0.0.1:$proxy_port" --path-style
   stop_proxy
 fi

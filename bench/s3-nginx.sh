@@ -1,0 +1,59 @@
+# Sourced by bench/s3-latency.sh when S3_BACKEND=nginx (after bench/s3-server.sh): a read-only S3 stand-in that is
+# not the bottleneck. s3rver (Node) serves ~30-40 MB/s in all on this 2-core VM, below the issue's targets; nginx
+# with sendfile serves GB/s from the page cache. It serves $NGINX_ROOT/$BUCKET/KEY as /$BUCKET/KEY (path-style):
+#   HEAD and GET, single ranges (206 + Content-Range), a quoted ETag ("mtime-size" in hex, as opaque as S3's),
+#   If-Match (412 on a mismatch), Last-Modified, Content-Type application/octet-stream, 404 NoSuchKey /
+#   NoSuchBucket error XML, and an empty ListObjectsV2 answer for the bucket (the CLI asks it after a 404 HEAD).
+# It is NOT S3: no signature check (the SDK signs, nobody verifies), no PUT/multipart, no listing of keys, no
+# 503 SlowDown. So only S3->local runs use it; uploads and batch listings stay on s3rver.
+# Installs Debian's nginx if it is missing (bench only; not CI, not scripts/setup.sh). Starts it in the foreground
+# (no daemon) with a throw-away prefix (config, pid file, temp dirs, error log) and stops it on exit.
+# Needs: NGINX_ROOT (absolute path of the folder holding $BUCKET/), BUCKET, EXTRA_CLEANUP (appended to). Sets NGINX_PORT, NGINX_PID.
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nginx >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+NGINX_PREFIX=$(mktemp -d "${TMPDIR:-/tmp}/btfconvert-bench-nginx.XXXXXX")
+NGINX_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+nginx_user=""; [ "$(id -u)" -eq 0 ] && nginx_user="user root;" # workers must read the bench folder
+s3_error() { # status code message: an S3-style error body
+  printf "return %s '<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>%s</Code><Message>%s</Message></Error>';" "$1" "$2" "$3"
+}
+cat > "$NGINX_PREFIX/nginx.conf" <<EOF
+$nginx_user
+# Two workers for two cores; the shaping proxy and btfconvert share them.
+worker_processes 2;
+pid $NGINX_PREFIX/nginx.pid;
+error_log $NGINX_PREFIX/error.log warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout 75s;
+  keepalive_requests 100000;
+  client_body_temp_path $NGINX_PREFIX/body;
+  proxy_temp_path $NGINX_PREFIX/proxy;
+  fastcgi_temp_path $NGINX_PREFIX/fastcgi;
+  uwsgi_temp_path $NGINX_PREFIX/uwsgi;
+  scgi_temp_path $NGINX_PREFIX/scgi;
+  types { }
+  default_type application/octet-stream;
+  server_tokens off;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $NGINX_ROOT;
+    location ~ ^/$BUCKET/?\$ { default_type application/xml; return 200 '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>$BUCKET</Name><KeyCount>0</KeyCount><MaxKeys>1</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>'; }
+    location /$BUCKET/ { limit_except GET { deny all; } error_page 404 = @nosuchkey; }
+    location @nosuchkey { default_type application/xml; $(s3_error 404 NoSuchKey "The specified key does not exist.") }
+    location / { default_type application/xml; $(s3_error 404 NoSuchBucket "The specified bucket does not exist.") }
+  }
+}
+EOF
+"$NGINX" -p "$NGINX_PREFIX" -c "$NGINX_PREFIX/nginx.conf" -e "$NGINX_PREFIX/error.log" -g 'daemon off;' &
+NGINX_PID=$!
+# shellcheck disable=SC2016
+EXTRA_CLEANUP+='; kill "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; rm -rf "$NGINX_PREFIX"'
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$NGINX_PORT") 2>/dev/null && break; sleep 0.1; done
