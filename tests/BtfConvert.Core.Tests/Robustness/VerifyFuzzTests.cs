@@ -69,6 +69,19 @@ public sealed class VerifyFuzzTests
     }
 
     [Fact]
+    public void A_damaged_count_in_a_tag_the_levels_do_not_need_fails_the_structure_check_without_allocating_it()
+    {
+        // Found by the fuzzing below: the top byte of Software's count (IFD0's tenth entry) set to 3 claims a
+        // 50 M-character string; the lenient reader only warns, and LibTiff.NET then allocated 400 MB.
+        var bytes = (byte[])Output(TileCompression.None).Clone();
+        bytes[125] = 3;
+        var report = Verify(bytes, withSource: false);
+        Assert.False(report.Passed);
+        Assert.Equal("structure", report.FirstFailure!.Name);
+        Assert.Contains("ignored", report.FirstFailure.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Any_damage_gives_a_report_never_an_exception()
     {
         var compressions = new[] { TileCompression.None, TileCompression.Deflate, TileCompression.Jpeg, TileCompression.Zstd, TileCompression.Lzw };
