@@ -6,23 +6,52 @@
 #   NoSuchBucket error XML, and an empty ListObjectsV2 answer for the bucket (the CLI asks it after a 404 HEAD).
 # It is NOT S3: no signature check (the SDK signs, nobody verifies), no PUT/multipart, no listing of keys, no
 # 503 SlowDown. So only S3->local runs use it; uploads and batch listings stay on s3rver.
-# Installs Debian's nginx if it is missing (bench only; not CI, not scripts/setup.sh). Starts it in the foreground
-# (no daemon) with a throw-away prefix (config, pid file, temp dirs, error log) and stops it on exit.
-# Needs: NGINX_ROOT (absolute path of the folder holding $BUCKET/), BUCKET, EXTRA_CLEANUP (appended to). Sets NGINX_PORT, NGINX_PID.
-if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+# Shaping inside nginx (NGINX_SHAPES="LATENCY_MS/MB_PER_S ..."): one more server per setting, on its own port
+# (NGINX_SHAPE_PORT[setting]), that holds every request LATENCY_MS before answering (ngx.sleep in the access phase,
+# Debian's lua module) and sends each response at most MB_PER_S (nginx's limit_rate, per request). Unlike the .NET
+# shaping proxy, this costs almost no CPU: with 16 connections on the 2 shared cores the proxy delivered about half
+# its nominal rate, so it measured itself more than btfconvert.
+# Installs Debian's nginx and its lua module if missing (bench only; not CI, not scripts/setup.sh). Starts it in the
+# foreground (no daemon) with a throw-away prefix (config, pid file, temp dirs, error log) and stops it on exit.
+# Needs: NGINX_ROOT (absolute path of the folder holding $BUCKET/), BUCKET, EXTRA_CLEANUP (appended to).
+# Sets NGINX_PORT (unshaped), NGINX_SHAPE_PORT, NGINX_PID.
+LUA_MODULE=/usr/lib/nginx/modules/ngx_http_lua_module.so
+if { ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; } || [ ! -f "$LUA_MODULE" ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nginx >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nginx libnginx-mod-http-lua >/dev/null
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 NGINX_PREFIX=$(mktemp -d "${TMPDIR:-/tmp}/btfconvert-bench-nginx.XXXXXX")
-NGINX_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+NGINX_PORT=$(free_port)
+declare -A NGINX_SHAPE_PORT=()
+s3_server() { # port, [latency_ms rate_MB_per_s]: one S3 stand-in server block
+  local shaping=""
+  if [ -n "${2:-}" ]; then
+    shaping="access_by_lua_block { ngx.sleep($(awk -v l="$2" 'BEGIN { printf "%.3f", l / 1000 }')) } limit_rate $(awk -v r="$3" 'BEGIN { printf "%d", r * 1e6 }');"
+  fi
+  cat <<SERVER
+  server {
+    listen 127.0.0.1:$1;
+    root $NGINX_ROOT;
+    $shaping
+    location ~ ^/$BUCKET/?\$ { default_type application/xml; return 200 '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>$BUCKET</Name><KeyCount>0</KeyCount><MaxKeys>1</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>'; }
+    location /$BUCKET/ { limit_except GET { deny all; } error_page 404 = @nosuchkey; }
+    location @nosuchkey { default_type application/xml; $(s3_error 404 NoSuchKey "The specified key does not exist.") }
+    location / { default_type application/xml; $(s3_error 404 NoSuchBucket "The specified bucket does not exist.") }
+  }
+SERVER
+}
 nginx_user=""; [ "$(id -u)" -eq 0 ] && nginx_user="user root;" # workers must read the bench folder
 s3_error() { # status code message: an S3-style error body
   printf "return %s '<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>%s</Code><Message>%s</Message></Error>';" "$1" "$2" "$3"
 }
+for shape in ${NGINX_SHAPES:-}; do NGINX_SHAPE_PORT[$shape]=$(free_port); done
 cat > "$NGINX_PREFIX/nginx.conf" <<EOF
 $nginx_user
+load_module /usr/lib/nginx/modules/ndk_http_module.so;
+load_module $LUA_MODULE;
 # Two workers for two cores; the shaping proxy and btfconvert share them.
 worker_processes 2;
 pid $NGINX_PREFIX/nginx.pid;
@@ -42,14 +71,10 @@ http {
   types { }
   default_type application/octet-stream;
   server_tokens off;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    root $NGINX_ROOT;
-    location ~ ^/$BUCKET/?\$ { default_type application/xml; return 200 '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>$BUCKET</Name><KeyCount>0</KeyCount><MaxKeys>1</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>'; }
-    location /$BUCKET/ { limit_except GET { deny all; } error_page 404 = @nosuchkey; }
-    location @nosuchkey { default_type application/xml; $(s3_error 404 NoSuchKey "The specified key does not exist.") }
-    location / { default_type application/xml; $(s3_error 404 NoSuchBucket "The specified bucket does not exist.") }
-  }
+$(s3_server "$NGINX_PORT"
+  for shape in ${NGINX_SHAPES:-}; do
+    s3_server "${NGINX_SHAPE_PORT[$shape]}" "${shape%/*}" "${shape#*/}"
+  done)
 }
 EOF
 "$NGINX" -p "$NGINX_PREFIX" -c "$NGINX_PREFIX/nginx.conf" -e "$NGINX_PREFIX/error.log" -g 'daemon off;' &

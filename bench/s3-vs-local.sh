@@ -34,7 +34,7 @@ for i in $(seq "$RUNS"); do
     --endpoint-url "$ENDPOINT" --path-style >> "$OUT/s3-runs.txt"
 done
 curl -sf "$ENDPOINT/$BUCKET/out.tiff" -o "$OUT/s3.tiff"
-cmp -s "$OUT/local.tiff" "$OUT/s3.tiff" && same="byte-identical" || same="DIFFERENT"
+/usr/bin/python3 bench/same-tiles.py "$OUT/local.tiff" "$OUT/s3.tiff" && same="same tiles" || same="DIFFERENT"
 rm -f "$OUT/s3.tiff"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

@@ -176,6 +176,11 @@ public static class ConvertCommand
                 t.Read.TotalSeconds, t.RowCopy.TotalSeconds, t.Downsample.TotalSeconds, t.SubmitWait.TotalSeconds,
                 t.ProducerCpu.TotalSeconds, t.TileCut.TotalSeconds, t.Encode.TotalSeconds, t.Write.TotalSeconds,
                 t.Commit.TotalSeconds, seconds, t.PeakReadsAhead, t.PeakReadAheadBytes / 1048576.0);
+            if (t.ReadAheadSteps.Count > 0)
+            {
+                // Why the read-ahead ended where it did: each step and the link rate the size before it delivered.
+                Log.Debug("Read-ahead steps (reads): {Steps}", string.Join(", ", t.ReadAheadSteps));
+            }
         }
     }
 }

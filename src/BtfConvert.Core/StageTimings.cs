@@ -20,6 +20,7 @@ public sealed class StageTimings
     private long _producerCpu;
     private int _peakReads;
     private long _peakReadBytes;
+    private IReadOnlyList<ReadAheadStep> _readAheadSteps = [];
 
     /// <summary>Producer waiting for source reads to complete.</summary>
     public void AddRead(long ticks) => Interlocked.Add(ref _read, ticks);
@@ -60,6 +61,9 @@ public sealed class StageTimings
         _peakReadBytes = Math.Max(_peakReadBytes, bytes);
     }
 
+    /// <summary>How the read-ahead window moved (remote sources; none for local files, whose window is fixed).</summary>
+    public void SetReadAheadSteps(IReadOnlyList<ReadAheadStep> steps) => Volatile.Write(ref _readAheadSteps, [.. steps]);
+
     public StageTimes Snapshot() => new(
         Stopwatch.GetElapsedTime(0, Volatile.Read(ref _read)),
         Stopwatch.GetElapsedTime(0, Volatile.Read(ref _rowCopy)),
@@ -73,6 +77,7 @@ public sealed class StageTimings
         PeakReadsAhead = Volatile.Read(ref _peakReads),
         PeakReadAheadBytes = Volatile.Read(ref _peakReadBytes),
         ProducerCpu = TimeSpan.FromTicks(Volatile.Read(ref _producerCpu)),
+        ReadAheadSteps = Volatile.Read(ref _readAheadSteps),
     };
 }
 
@@ -89,4 +94,17 @@ public sealed record StageTimes(
 
     /// <summary>CPU time of the producer thread (Linux; zero elsewhere): the serial part of a conversion.</summary>
     public TimeSpan ProducerCpu { get; init; }
+
+    /// <summary>Every change of the reads kept ahead, in order (empty when the window was fixed or never moved).</summary>
+    public IReadOnlyList<ReadAheadStep> ReadAheadSteps { get; init; } = [];
+}
+
+/// <summary>
+/// The read-ahead went from <paramref name="From"/> to <paramref name="To"/> reads after <paramref name="From"/>
+/// reads delivered <paramref name="BytesPerSecond"/> (reads × bytes per read ÷ time per read).
+/// </summary>
+public readonly record struct ReadAheadStep(int From, int To, double BytesPerSecond)
+{
+    public override string ToString() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{From}→{To} ({From} gave {BytesPerSecond / 1e6:0.0} MB/s)");
 }

@@ -1,75 +1,109 @@
 using System.Diagnostics;
+using BtfConvert.Core.IO;
 
 namespace BtfConvert.Core.Conversion;
 
 /// <summary>
-/// How many reads the strip reader keeps ahead of the converter. Fixed when the source's minimum and maximum are
-/// equal (local files). Otherwise it starts at the minimum and, after each epoch (one window's worth of runs consumed),
-/// grows only when both hold: the converter waited on reads during most of the epoch (it is not the bottleneck) and
-/// the last growth raised throughput by at least <see cref="MinGain"/> (the link is not yet full). It doubles until
-/// a step gains too little (like TCP's slow start), then steps back to the smaller window and probes +25 % every
-/// <see cref="CooldownEpochs"/> epochs, so it follows a link that speeds up later. Output never depends on it.
+/// How many reads a reader keeps ahead of the converter. Fixed when the source's minimum and maximum are equal (local
+/// files). Otherwise it starts at the minimum and grows while both hold: the converter waited on most reads (it is
+/// not the bottleneck), and the link still scales. The link is judged from the reads themselves, by Little's law:
+/// N reads in flight that each take T for B bytes deliver N·B/T. Doubling N leaves T as it was while each connection
+/// is the limit (object storage: ~50–90 MB/s per connection), and doubles T once the link or the store is full.
+/// Each size is judged only on reads issued at that size (a <see cref="Ticket"/> carries it), so a step is never
+/// judged on reads still draining from the size before: the first version of this class judged the wall-clock rate
+/// of the epoch right after a step, saw no gain, and never passed 8 reads on a 30 ms / 5 MB/s link.
+/// It doubles until a step gains less than <see cref="MinGain"/> (like TCP's slow start), then steps back and
+/// probes +25 % after <see cref="CooldownJudgements"/> judgements, so it follows a link that speeds up later.
+/// Output never depends on it; its decisions are kept in <see cref="Steps"/> for --verbose.
 /// </summary>
 internal sealed class ReadAheadWindow
 {
+    /// <summary>
+    /// Most bytes of read buffers one conversion holds (reads in flight plus reads waiting for the converter),
+    /// whatever the source asks for: half the 256 MB per-conversion budget; the level chain at the real slide width
+    /// takes ~140 MB (two bands per level), and runs read straight into its bands need no buffer.
+    /// </summary>
+    public const long MaxReadAheadBytes = 128L << 20;
+
     /// <summary>Gains below 10 % are within the noise of a shared machine and not worth more connections and memory.</summary>
     internal const double MinGain = 1.10;
 
-    /// <summary>After a probe that gained nothing, hold the size for this many epochs before trying again.</summary>
-    internal const int CooldownEpochs = 8;
+    /// <summary>After a probe that gained nothing, hold the size for this many judgements before trying again.</summary>
+    internal const int CooldownJudgements = 8;
 
     private readonly int _max;
+    private readonly List<ReadAheadStep> _steps = [];
     private bool _slowStart = true;
     private int? _probeFrom;
     private double _rateBefore;
     private int _cooldown;
-    private int _epochRuns;
-    private int _epochWaits;
-    private long _epochBytes;
-    private long _epochStart;
+    private int _generation;
+    private int _samples;
+    private int _waits;
+    private long _bytes;
+    private long _ticks;
 
     public ReadAheadWindow(int initial, int max)
-        : this(initial, max, Stopwatch.GetTimestamp())
-    {
-    }
-
-    internal ReadAheadWindow(int initial, int max, long startTimestamp)
     {
         _max = Math.Max(1, max);
         Size = Math.Clamp(initial, 1, _max);
-        _epochStart = startTimestamp;
     }
+
+    /// <summary>
+    /// A window for <paramref name="source"/> whose reads each hold <paramref name="bufferBytes"/>: from
+    /// <paramref name="initial"/> reads up to the source's <see cref="IByteSource.MaxConcurrency"/>, never past
+    /// <see cref="MaxReadAheadBytes"/> of buffers.
+    /// </summary>
+    public static ReadAheadWindow For(IByteSource source, int initial, long bufferBytes) =>
+        new(initial, (int)Math.Clamp(MaxReadAheadBytes / Math.Max(1, bufferBytes), 1, Math.Max(1, source.MaxConcurrency)));
 
     /// <summary>Reads to keep in flight or waiting for the converter now.</summary>
     public int Size { get; private set; }
 
-    /// <summary>One run handed to the converter: its size, and whether the converter had to wait for its read.</summary>
-    public void RunConsumed(long bytes, bool waited) => RunConsumed(bytes, waited, Stopwatch.GetTimestamp());
+    /// <summary>Every change of size so far, with the link rate that decided it.</summary>
+    public IReadOnlyList<ReadAheadStep> Steps => _steps;
 
-    internal void RunConsumed(long bytes, bool waited, long timestamp)
+    /// <summary>What a read must carry from its start to <see cref="ReadConsumed"/>: the size it was issued under, and when.</summary>
+    public readonly record struct Ticket(int Generation, long IssuedAt);
+
+    /// <summary>Call when a read is started.</summary>
+    public Ticket Issue() => new(_generation, Stopwatch.GetTimestamp());
+
+    /// <summary>Reads into <paramref name="into"/> and returns when the read completed (its duration is what the window judges).</summary>
+    public static async Task<long> ReadAsync(IByteSource source, long offset, Memory<byte> into, CancellationToken cancellationToken)
     {
-        if (Size >= _max && _probeFrom is null)
-        {
-            return;
-        }
-
-        _epochRuns++;
-        _epochBytes += bytes;
-        _epochWaits += waited ? 1 : 0;
-        if (_epochRuns < Size)
-        {
-            return;
-        }
-
-        double seconds = Math.Max(1e-6, Stopwatch.GetElapsedTime(_epochStart, timestamp).TotalSeconds);
-        EndEpoch(_epochBytes / seconds, mostlyWaited: _epochWaits * 2 > _epochRuns);
-        _epochRuns = 0;
-        _epochWaits = 0;
-        _epochBytes = 0;
-        _epochStart = timestamp;
+        await source.ReadExactlyAsync(offset, into, cancellationToken).ConfigureAwait(false);
+        return Stopwatch.GetTimestamp();
     }
 
-    private void EndEpoch(double rate, bool mostlyWaited)
+    /// <summary>
+    /// One read handed to the converter: its ticket, when it completed, its size, and whether the converter had to
+    /// wait for it.
+    /// </summary>
+    public void ReadConsumed(Ticket ticket, long completedAt, long bytes, bool waited)
+    {
+        if (ticket.Generation != _generation || (Size >= _max && _probeFrom is null))
+        {
+            return;
+        }
+
+        _samples++;
+        _waits += waited ? 1 : 0;
+        _bytes += bytes;
+        _ticks += Math.Max(1, completedAt - ticket.IssuedAt);
+        // Half a window of reads is enough: through a shaped link they take the same time to within a few percent.
+        if (_samples < Math.Max(2, (Size + 1) / 2))
+        {
+            return;
+        }
+
+        double rate = Size * _bytes / (_ticks / (double)Stopwatch.Frequency);
+        bool mostlyWaited = _waits * 2 > _samples;
+        (_samples, _waits, _bytes, _ticks) = (0, 0, 0, 0);
+        Judge(rate, mostlyWaited);
+    }
+
+    private void Judge(double rate, bool mostlyWaited)
     {
         if (!mostlyWaited)
         {
@@ -83,9 +117,9 @@ internal sealed class ReadAheadWindow
             _probeFrom = null;
             if (rate < _rateBefore * MinGain)
             {
-                Size = from;
+                Change(from, rate);
                 _slowStart = false;
-                _cooldown = CooldownEpochs;
+                _cooldown = CooldownJudgements;
                 return;
             }
         }
@@ -100,7 +134,16 @@ internal sealed class ReadAheadWindow
         {
             _probeFrom = Size;
             _rateBefore = rate;
-            Size = Math.Min(_max, _slowStart ? Size * 2 : Size + Math.Max(1, Size / 4));
+            Change(Math.Min(_max, _slowStart ? Size * 2 : Size + Math.Max(1, Size / 4)), rate);
         }
+    }
+
+    /// <summary>Moves to <paramref name="size"/> reads; <paramref name="rate"/> is what the current size delivered.</summary>
+    private void Change(int size, double rate)
+    {
+        _steps.Add(new ReadAheadStep(Size, size, rate));
+        Size = size;
+        _generation++;
+        (_samples, _waits, _bytes, _ticks) = (0, 0, 0, 0);
     }
 }

@@ -11,7 +11,7 @@ namespace BtfConvert.Core.Conversion;
 /// file (the usual case: strips stored in order) are coalesced into reads of about the source's preferred size, and
 /// a bounded number of reads run ahead of the consumer. How many is decided by <see cref="ReadAheadWindow"/>
 /// between the source's <see cref="IByteSource.PreferredConcurrency"/> and <see cref="IByteSource.MaxConcurrency"/>,
-/// never past <see cref="MaxReadAheadBytes"/>. Strips stored out of order are still read once each, in image order.
+/// never past <see cref="ReadAheadWindow.MaxReadAheadBytes"/>. Strips stored out of order are still read once each, in image order.
 /// A run is read straight into the target's band when the target offers that memory (runs never cross a band
 /// boundary, so each fits one band). A run whose band is still being encoded waits when the read-ahead is shallow,
 /// else goes through a pooled buffer and a row copy, as do all rows when the target offers no memory.
@@ -19,13 +19,6 @@ namespace BtfConvert.Core.Conversion;
 /// </summary>
 internal static class StripReader
 {
-    /// <summary>
-    /// Most bytes of read buffers one conversion holds (reads in flight plus reads waiting for the converter),
-    /// whatever the source asks for: half the 256 MB per-conversion budget; the level chain at the real slide width
-    /// takes ~140 MB (two bands per level), and runs read straight into its bands need no buffer here.
-    /// </summary>
-    public const long MaxReadAheadBytes = 128L << 20;
-
     /// <summary>A run of whole rows that are contiguous in the file; <paramref name="Reversed"/>: delivered last row first.</summary>
     public readonly record struct RowRun(int FirstRow, int RowCount, long FileOffset, bool Reversed = false);
 
@@ -93,10 +86,9 @@ internal static class StripReader
         readSize = Math.Max(readSize, rowBytes);
         // The pool hands out power-of-two arrays: count what a read really holds.
         long bufferBytes = (long)BitOperations.RoundUpToPowerOf2((uint)(Math.Max(1, readSize / rowBytes) * rowBytes));
-        int maxReads = (int)Math.Clamp(MaxReadAheadBytes / bufferBytes, 1, Math.Max(1, source.MaxConcurrency));
-        var window = new ReadAheadWindow(readAhead, maxReads);
-        // A null buffer: the run is read into the target's band in place.
-        var pending = new Queue<(RowRun Run, byte[]? Buffer, Task Read)>();
+        var window = ReadAheadWindow.For(source, readAhead, bufferBytes);
+        // A null buffer: the run is read into the target's band in place. A read's task returns when it completed.
+        var pending = new Queue<(RowRun Run, byte[]? Buffer, Task<long> Read, ReadAheadWindow.Ticket Ticket)>();
         using var runs = PlanReads(image, readSize, bottomUp, target.BandRows).GetEnumerator();
         RowRun? held = null;
         long bandBytes = (long)target.BandRows * rowBytes;
@@ -127,8 +119,8 @@ internal static class StripReader
 
                     byte[]? buffer = inPlace.IsEmpty ? ArrayPool<byte>.Shared.Rent(length) : null;
                     var into = buffer is null ? inPlace : buffer.AsMemory(0, length);
-                    var read = source.ReadExactlyAsync(run.FileOffset, into, cancellationToken).AsTask();
-                    pending.Enqueue((run, buffer, read));
+                    var ticket = window.Issue();
+                    pending.Enqueue((run, buffer, ReadAheadWindow.ReadAsync(source, run.FileOffset, into, cancellationToken), ticket));
                     bytesHeld += buffer?.Length ?? 0;
                     timings?.RecordReadAhead(pending.Count, bytesHeld);
                 }
@@ -138,15 +130,15 @@ internal static class StripReader
                     break;
                 }
 
-                var (current, data, task) = pending.Dequeue();
+                var (current, data, task, issued) = pending.Dequeue();
                 int runBytes = current.RowCount * rowBytes;
                 try
                 {
                     long waitStart = Stopwatch.GetTimestamp();
                     bool waited = !task.IsCompleted;
-                    task.GetAwaiter().GetResult();
+                    long completedAt = task.GetAwaiter().GetResult();
                     timings?.AddRead(Stopwatch.GetTimestamp() - waitStart);
-                    window.RunConsumed(runBytes, waited);
+                    window.ReadConsumed(issued, completedAt, runBytes, waited);
                     if (data is null)
                     {
                         target.CommitRows(current.FirstRow, current.RowCount);
@@ -172,8 +164,9 @@ internal static class StripReader
         }
         finally
         {
+            timings?.SetReadAheadSteps(window.Steps);
             // Let reads still in flight finish before their buffers go back to the pool.
-            foreach (var (_, buffer, read) in pending)
+            foreach (var (_, buffer, read, _) in pending)
             {
                 try
                 {

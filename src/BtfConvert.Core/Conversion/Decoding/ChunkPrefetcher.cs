@@ -8,7 +8,9 @@ namespace BtfConvert.Core.Conversion.Decoding;
 /// chunks are coalesced in group order into reads of up to the source's preferred size (small gaps read through),
 /// so a compressed image costs about as many requests as its size in read-size units — on S3 a handful of ranged
 /// GETs per 8 MiB, never one per strip or tile — and planar images read their planes as parallel sequential runs.
-/// Memory: the reads the current group needs plus at most read-ahead reads beyond it.
+/// How many reads run beyond the current group is decided by a <see cref="ReadAheadWindow"/>, as for plain strips:
+/// fixed for local files, growing over a slow link while the decoder waits.
+/// Memory: the reads the current group needs plus at most the window's reads beyond it (≤ 128 MiB of buffers).
 /// </summary>
 internal sealed class ChunkPrefetcher : IDisposable
 {
@@ -17,22 +19,33 @@ internal sealed class ChunkPrefetcher : IDisposable
 
     private readonly IByteSource _source;
     private readonly IReadOnlyList<PlannedRead> _reads;
-    private readonly int _readAhead;
+    private readonly ReadAheadWindow _window;
     private readonly CancellationToken _cancellationToken;
+    private readonly StageTimings? _timings;
     private readonly List<ActiveRead> _active = [];
     private int _next;
 
     internal readonly record struct PlannedRead(long Offset, int Length, int FirstGroup, int LastGroup);
 
-    private sealed record ActiveRead(PlannedRead Read, byte[] Buffer, Task Task);
-
-    public ChunkPrefetcher(IByteSource source, ChunkLayout layout, int readSize, int readAhead, CancellationToken cancellationToken)
+    private sealed record ActiveRead(PlannedRead Read, byte[] Buffer, Task<long> Task, ReadAheadWindow.Ticket Ticket)
     {
+        /// <summary>Its first group was prepared: the window has judged it.</summary>
+        public bool Consumed { get; set; }
+    }
+
+    public ChunkPrefetcher(IByteSource source, ChunkLayout layout, int readSize, int readAhead, CancellationToken cancellationToken,
+        StageTimings? timings = null)
+    {
+        _timings = timings;
         _source = source;
         _reads = Plan(layout, readSize);
-        _readAhead = Math.Max(1, readAhead);
+        // Rented buffers are powers of two: a read of up to readSize holds at most twice that.
+        _window = ReadAheadWindow.For(source, Math.Max(1, readAhead), (long)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)readSize));
         _cancellationToken = cancellationToken;
     }
+
+    /// <summary>How the read-ahead window moved.</summary>
+    public IReadOnlyList<ReadAheadStep> ReadAheadSteps => _window.Steps;
 
     /// <summary>Bytes read so far (for progress).</summary>
     public long BytesRead { get; private set; }
@@ -99,18 +112,23 @@ internal sealed class ChunkPrefetcher : IDisposable
         }
 
         int ahead = _active.Count(a => a.Read.FirstGroup > group);
-        while (_next < _reads.Count && (_reads[_next].FirstGroup <= group || ahead < _readAhead))
+        while (_next < _reads.Count && (_reads[_next].FirstGroup <= group || ahead < _window.Size))
         {
             var read = _reads[_next++];
             byte[] buffer = ArrayPool<byte>.Shared.Rent(read.Length);
-            var task = _source.ReadExactlyAsync(read.Offset, buffer.AsMemory(0, read.Length), _cancellationToken).AsTask();
-            _active.Add(new ActiveRead(read, buffer, task));
+            var ticket = _window.Issue();
+            var task = ReadAheadWindow.ReadAsync(_source, read.Offset, buffer.AsMemory(0, read.Length), _cancellationToken);
+            _active.Add(new ActiveRead(read, buffer, task, ticket));
             ahead += read.FirstGroup > group ? 1 : 0;
+            _timings?.RecordReadAhead(ahead, _active.Sum(a => (long)a.Buffer.Length));
         }
 
-        foreach (var active in _active.Where(a => a.Read.FirstGroup <= group))
+        foreach (var active in _active.Where(a => a.Read.FirstGroup <= group && !a.Consumed))
         {
-            active.Task.GetAwaiter().GetResult();
+            bool waited = !active.Task.IsCompleted;
+            long completedAt = active.Task.GetAwaiter().GetResult();
+            active.Consumed = true;
+            _window.ReadConsumed(active.Ticket, completedAt, active.Read.Length, waited);
         }
     }
 

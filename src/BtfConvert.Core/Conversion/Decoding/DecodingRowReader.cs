@@ -25,7 +25,7 @@ internal static class DecodingRowReader
         var format = image.Format;
         var layout = image.Chunks ?? throw new InvalidOperationException("the image has no chunk layout");
         LibTiffMessages.EnsureInstalled();
-        using var prefetcher = new ChunkPrefetcher(source, layout, Math.Max(readSize, 1 << 20), readAhead, cancellationToken);
+        using var prefetcher = new ChunkPrefetcher(source, layout, Math.Max(readSize, 64 << 10), readAhead, cancellationToken, timings);
         // Chunk reads come from the prefetched buffers; the directories LibTiff.NET parses at open, through 1 MiB windows.
         using var stream = new ByteSourceStream(source, 1 << 20, prefetcher.Find);
         using var tiff = Open(source.Name, stream, image);
@@ -88,6 +88,7 @@ internal static class DecodingRowReader
         }
         finally
         {
+            timings?.SetReadAheadSteps(prefetcher.ReadAheadSteps);
             foreach (var buffer in planes.Append(tile).Append(chunky).Append(output))
             {
                 if (buffer is not null)
