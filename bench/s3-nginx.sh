@@ -7,10 +7,10 @@
 # It is NOT S3: no signature check (the SDK signs, nobody verifies), no PUT/multipart, no listing of keys, no
 # 503 SlowDown. So only S3->local runs use it; uploads and batch listings stay on s3rver.
 # Shaping inside nginx (NGINX_SHAPES="LATENCY_MS/MB_PER_S ..."): one more server per setting, on its own port
-# (NGINX_SHAPE_PORT[setting]), that holds every request LATENCY_MS before answering (ngx.sleep in the access phase,
-# Debian's lua module) and sends each response at most MB_PER_S (nginx's limit_rate, per request). Unlike the .NET
-# shaping proxy, this costs almost no CPU: with 16 connections on the 2 shared cores the proxy delivered about half
-# its nominal rate, so it measured itself more than btfconvert.
+# (NGINX_SHAPE_PORT[setting]), that holds every request LATENCY_MS before answering and sends each response body at
+# MB_PER_S (bench/s3-nginx-shape.lua, with Debian's lua module; nginx's own limit_rate bursts through a response's
+# first second). Unlike the .NET shaping proxy it costs little CPU: with 16 connections on the 2 shared cores the
+# proxy delivered about half its nominal rate, so it measured itself more than btfconvert.
 # Installs Debian's nginx and its lua module if missing (bench only; not CI, not scripts/setup.sh). Starts it in the
 # foreground (no daemon) with a throw-away prefix (config, pid file, temp dirs, error log) and stops it on exit.
 # Needs: NGINX_ROOT (absolute path of the folder holding $BUCKET/), BUCKET, EXTRA_CLEANUP (appended to).
@@ -26,18 +26,20 @@ NGINX_PREFIX=$(mktemp -d "${TMPDIR:-/tmp}/btfconvert-bench-nginx.XXXXXX")
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 NGINX_PORT=$(free_port)
 declare -A NGINX_SHAPE_PORT=()
+SHAPE_LUA=$(realpath "$(dirname "${BASH_SOURCE[0]}")/s3-nginx-shape.lua")
 s3_server() { # port, [latency_ms rate_MB_per_s]: one S3 stand-in server block
-  local shaping=""
+  local objects="limit_except GET { deny all; } error_page 404 = @nosuchkey;"
   if [ -n "${2:-}" ]; then
-    shaping="access_by_lua_block { ngx.sleep($(awk -v l="$2" 'BEGIN { printf "%.3f", l / 1000 }')) } limit_rate $(awk -v r="$3" 'BEGIN { printf "%d", r * 1e6 }');"
+    # Shaped: the lua handler waits and paces, the static location behind it answers.
+    objects="set \$shape_latency $(awk -v l="$2" 'BEGIN { printf "%.3f", l / 1000 }'); set \$shape_rate $(awk -v r="$3" 'BEGIN { printf "%d", r * 1e6 }'); content_by_lua_file $SHAPE_LUA;"
   fi
   cat <<SERVER
   server {
     listen 127.0.0.1:$1;
     root $NGINX_ROOT;
-    $shaping
     location ~ ^/$BUCKET/?\$ { default_type application/xml; return 200 '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>$BUCKET</Name><KeyCount>0</KeyCount><MaxKeys>1</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>'; }
-    location /$BUCKET/ { limit_except GET { deny all; } error_page 404 = @nosuchkey; }
+    location /$BUCKET/ { $objects }
+    location /__raw/ { internal; alias $NGINX_ROOT/; error_page 404 = @nosuchkey; }
     location @nosuchkey { default_type application/xml; $(s3_error 404 NoSuchKey "The specified key does not exist.") }
     location / { default_type application/xml; $(s3_error 404 NoSuchBucket "The specified bucket does not exist.") }
   }

@@ -15,35 +15,39 @@ public sealed record S3Settings(string? Profile = null, string? Region = null, s
     /// <summary>Explicit credentials (tests); null uses the SDK's default chain or <see cref="Profile"/>.</summary>
     public AWSCredentials? Credentials { get; init; }
 
-    /// <summary>Upper bound of --s3-max-concurrent-reads: 64 × 4 MiB reaches the strip reader's 128 MiB read-ahead cap.</summary>
+    /// <summary>Upper bound of --s3-max-concurrent-reads: 64 × 2 MiB stays within the strip reader's 128 MiB read-ahead cap.</summary>
     public const int MaxConcurrentReadsLimit = 64;
 
     /// <summary>
     /// Size of one ranged GET. With a buffer budget B the link carries at most B / (L + R/C) (latency L, rate per
-    /// connection C): smaller ranges fill it with less memory, larger ones cost fewer requests. 4 MiB: 16 reads in
-    /// 64 MiB carry ~670 MB/s at 40 ms and 90 MB/s per connection, and ≥ 75 MB/s even at 5 MB/s per connection,
-    /// for 250 GETs per GB.
+    /// connection C): smaller ranges fill it with less memory, larger ones cost fewer requests. Measured through a
+    /// shaped link (bench/s3-latency.sh, 48 MiB of reads): 4 MiB × 12 gave 40 MB/s at 30 ms / 5 MB/s per connection,
+    /// 2 MiB × 24 gave 65 MB/s and 1 MiB × 48 101 MB/s, but 1 MiB cost ~1 CPU-s per GB more than 4 MiB in requests.
+    /// 2 MiB: 24 reads carry ~750 MB/s at 35 ms and 70 MB/s per connection (AWS-like), for 500 GETs per GB.
     /// </summary>
-    public int ReadSize { get; init; } = 4 << 20;
+    public int ReadSize { get; init; } = 2 << 20;
 
-    /// <summary>Ranged GETs the strip reader keeps in flight at first.</summary>
-    public int ReadConcurrency { get; init; } = 4;
+    /// <summary>Ranged GETs the strip reader keeps in flight at first: 8 × 2 MiB, the 16 MiB that 4 × 4 MiB were.</summary>
+    public int ReadConcurrency { get; init; } = 8;
 
     /// <summary>
     /// Most ranged GETs in flight per conversion (--s3-max-concurrent-reads, BTFCONVERT_S3_MAX_CONCURRENT_READS);
-    /// null: 16 = 64 MiB of 4 MiB reads. The reader grows towards it only while the converter waits on reads and
-    /// throughput grows; the source halves it while the store throttles.
+    /// null: 24 = 48 MiB of 2 MiB reads. The reader grows towards it only while the converter waits on reads and
+    /// the link still scales; the source halves it while the store throttles.
     /// </summary>
     public int? MaxConcurrentReads { get; init; }
 
     public int EffectiveMaxConcurrentReads => Math.Clamp(MaxConcurrentReads ?? DefaultMaxConcurrentReads, 1, MaxConcurrentReadsLimit);
 
-    /// <summary>The default read buffer budget: 64 MiB keeps a conversion at the real slide width under 256 MB.</summary>
-    private const int DefaultReadBudget = 64 << 20;
+    /// <summary>
+    /// The default read buffer budget: 48 MiB keeps a conversion at the real slide width under 256 MB (its level
+    /// chain takes ~140 MB, the runtime and the SDK ~50 MB; measured 244-250 MB peak RSS S3→local with 24 reads).
+    /// </summary>
+    private const int DefaultReadBudget = 48 << 20;
 
-    /// <summary>16 reads by default (fewer if the reads are larger than 4 MiB): more connections than that per
+    /// <summary>24 reads by default (fewer if the reads are larger than 2 MiB): more connections than that per
     /// conversion rarely pay, and a batch runs several conversions.</summary>
-    private int DefaultMaxConcurrentReads => Math.Clamp(DefaultReadBudget / Math.Max(1, ReadSize), 1, 16);
+    private int DefaultMaxConcurrentReads => Math.Clamp(DefaultReadBudget / Math.Max(1, ReadSize), 1, 24);
 
     /// <summary>Multipart part size; null picks it from the expected output size (≥ 5 MiB, ≤ 10,000 parts).
     /// Values below 5 MiB are for tests against servers that do not enforce S3's minimum.</summary>

@@ -5,8 +5,10 @@ namespace BtfConvert.Core.Conversion;
 
 /// <summary>
 /// How many reads a reader keeps ahead of the converter. Fixed when the source's minimum and maximum are equal (local
-/// files). Otherwise it starts at the minimum and grows while both hold: the converter waited on most reads (it is
-/// not the bottleneck), and the link still scales. The link is judged from the reads themselves, by Little's law:
+/// files). Otherwise it starts at the minimum and grows while both hold: the converter spent at least a quarter of
+/// its time waiting for reads (it is not the bottleneck), and the link still scales. Time, not a count of reads
+/// waited on: reads issued together complete together, so the converter waits for the first of a batch only and
+/// finds the rest done; counting them, the window judged a link-bound converter "mostly not waiting" and stayed at 8. The link is judged from the reads themselves, by Little's law:
 /// N reads in flight that each take T for B bytes deliver N·B/T. Doubling N leaves T as it was while each connection
 /// is the limit (object storage: ~50–90 MB/s per connection), and doubles T once the link or the store is full.
 /// Each size is judged only on reads issued at that size (a <see cref="Ticket"/> carries it), so a step is never
@@ -28,6 +30,9 @@ internal sealed class ReadAheadWindow
     /// <summary>Gains below 10 % are within the noise of a shared machine and not worth more connections and memory.</summary>
     internal const double MinGain = 1.10;
 
+    /// <summary>The converter is read-bound when it waited for reads at least this share of the time.</summary>
+    internal const double ReadBoundShare = 0.25;
+
     /// <summary>After a probe that gained nothing, hold the size for this many judgements before trying again.</summary>
     internal const int CooldownJudgements = 8;
 
@@ -39,9 +44,11 @@ internal sealed class ReadAheadWindow
     private int _cooldown;
     private int _generation;
     private int _samples;
-    private int _waits;
     private long _bytes;
-    private long _ticks;
+    private long _readTicks;
+    private long _waitTicks;
+    private long _periodTicks;
+    private long _lastConsumedAt;
 
     public ReadAheadWindow(int initial, int max)
     {
@@ -77,35 +84,44 @@ internal sealed class ReadAheadWindow
     }
 
     /// <summary>
-    /// One read handed to the converter: its ticket, when it completed, its size, and whether the converter had to
-    /// wait for it.
+    /// One read handed to the converter at <paramref name="consumedAt"/>: its ticket, when it completed, its size,
+    /// and how long the converter waited for it (0 when it was already there).
     /// </summary>
-    public void ReadConsumed(Ticket ticket, long completedAt, long bytes, bool waited)
+    public void ReadConsumed(Ticket ticket, long completedAt, long bytes, long waitTicks, long consumedAt)
     {
-        if (ticket.Generation != _generation || (Size >= _max && _probeFrom is null))
+        // The converter's time since the read before, whichever size that one was issued at. The very first read
+        // is waited for whatever the size (nothing can be ahead of it): it says nothing.
+        bool first = _lastConsumedAt == 0;
+        long sinceLast = Math.Max(0, consumedAt - _lastConsumedAt);
+        _lastConsumedAt = consumedAt;
+        if (first || ticket.Generation != _generation || (Size >= _max && _probeFrom is null))
         {
             return;
         }
 
         _samples++;
-        _waits += waited ? 1 : 0;
         _bytes += bytes;
-        _ticks += Math.Max(1, completedAt - ticket.IssuedAt);
-        // Half a window of reads is enough: through a shaped link they take the same time to within a few percent.
-        if (_samples < Math.Max(2, (Size + 1) / 2))
+        _readTicks += Math.Max(1, completedAt - ticket.IssuedAt);
+        _waitTicks += Math.Max(0, waitTicks);
+        _periodTicks += Math.Max(sinceLast, waitTicks);
+        // A whole window of reads: reads issued together complete together, so the converter waits for the first of
+        // such a batch and finds the rest done; fewer samples could fall inside one batch and see no wait at all.
+        if (_samples < Math.Max(2, Size))
         {
             return;
         }
 
-        double rate = Size * _bytes / (_ticks / (double)Stopwatch.Frequency);
-        bool mostlyWaited = _waits * 2 > _samples;
-        (_samples, _waits, _bytes, _ticks) = (0, 0, 0, 0);
-        Judge(rate, mostlyWaited);
+        double rate = Size * _bytes / (_readTicks / (double)Stopwatch.Frequency);
+        bool readBound = _waitTicks >= ReadBoundShare * _periodTicks;
+        ResetSamples();
+        Judge(rate, readBound);
     }
 
-    private void Judge(double rate, bool mostlyWaited)
+    private void ResetSamples() => (_samples, _bytes, _readTicks, _waitTicks, _periodTicks) = (0, 0, 0, 0, 0);
+
+    private void Judge(double rate, bool readBound)
     {
-        if (!mostlyWaited)
+        if (!readBound)
         {
             // The converter is the bottleneck: more reads would only hold more memory. Keep what helped so far.
             _probeFrom = null;
@@ -144,6 +160,6 @@ internal sealed class ReadAheadWindow
         _steps.Add(new ReadAheadStep(Size, size, rate));
         Size = size;
         _generation++;
-        (_samples, _waits, _bytes, _ticks) = (0, 0, 0, 0);
+        ResetSamples();
     }
 }

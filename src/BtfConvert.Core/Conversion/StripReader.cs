@@ -135,10 +135,10 @@ internal static class StripReader
                 try
                 {
                     long waitStart = Stopwatch.GetTimestamp();
-                    bool waited = !task.IsCompleted;
                     long completedAt = task.GetAwaiter().GetResult();
-                    timings?.AddRead(Stopwatch.GetTimestamp() - waitStart);
-                    window.ReadConsumed(issued, completedAt, runBytes, waited);
+                    long now = Stopwatch.GetTimestamp();
+                    timings?.AddRead(now - waitStart);
+                    window.ReadConsumed(issued, completedAt, runBytes, waitTicks: now - waitStart, consumedAt: now);
                     if (data is null)
                     {
                         target.CommitRows(current.FirstRow, current.RowCount);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using BtfConvert.Core.IO;
 
 namespace BtfConvert.Core.Conversion.Decoding;
@@ -125,10 +126,11 @@ internal sealed class ChunkPrefetcher : IDisposable
 
         foreach (var active in _active.Where(a => a.Read.FirstGroup <= group && !a.Consumed))
         {
-            bool waited = !active.Task.IsCompleted;
+            long waitStart = Stopwatch.GetTimestamp();
             long completedAt = active.Task.GetAwaiter().GetResult();
+            long now = Stopwatch.GetTimestamp();
             active.Consumed = true;
-            _window.ReadConsumed(active.Ticket, completedAt, active.Read.Length, waited);
+            _window.ReadConsumed(active.Ticket, completedAt, active.Read.Length, waitTicks: now - waitStart, consumedAt: now);
         }
     }
 
