@@ -47,6 +47,8 @@ public sealed class S3ByteSource : IByteSource
     public int PreferredReadSize => _settings.ReadSize;
     public int PreferredConcurrency => Math.Min(_settings.ReadConcurrency, MaxConcurrency);
     public int MaxConcurrency => _settings.EffectiveMaxConcurrentReads;
+    public long ReadAheadBudget => _settings.ReadBudget;
+    public int MinReadSize => Math.Min(_settings.MinReadSize, _settings.ReadSize);
 
     /// <summary>Most GETs that were in flight at once.</summary>
     public int PeakConcurrentGets => _throttle.PeakActive;

@@ -19,35 +19,46 @@ public sealed record S3Settings(string? Profile = null, string? Region = null, s
     public const int MaxConcurrentReadsLimit = 64;
 
     /// <summary>
-    /// Size of one ranged GET. With a buffer budget B the link carries at most B / (L + R/C) (latency L, rate per
-    /// connection C): smaller ranges fill it with less memory, larger ones cost fewer requests. Measured through a
-    /// shaped link (bench/s3-latency.sh, 48 MiB of reads): 4 MiB × 12 gave 40 MB/s at 30 ms / 5 MB/s per connection,
-    /// 2 MiB × 24 gave 65 MB/s and 1 MiB × 48 101 MB/s, but 1 MiB cost ~1 CPU-s per GB more than 4 MiB in requests.
-    /// 2 MiB: 24 reads carry ~750 MB/s at 35 ms and 70 MB/s per connection (AWS-like), for 500 GETs per GB.
+    /// Size of one ranged GET at first. With a buffer budget B the link carries at most B / (L + R/C) (latency L,
+    /// rate per connection C): smaller ranges fill it with less memory, larger ones cost fewer requests (measured:
+    /// ~1 CPU-s per GB more at 1 MiB than at 4 MiB). 2 MiB: 16 reads carry ~500 MB/s at 35 ms and 70 MB/s per
+    /// connection (AWS-like), for 500 GETs per GB; on slower connections the read-ahead splits them down to
+    /// <see cref="MinReadSize"/>.
     /// </summary>
     public int ReadSize { get; init; } = 2 << 20;
+
+    /// <summary>
+    /// Smallest ranged GET the read-ahead splits slow reads into: 1 MiB, 32 of them in the default budget carry
+    /// ~140 MB/s at 30 ms and 5 MB/s per connection (2 MiB reads: ~75 MB/s).
+    /// </summary>
+    public int MinReadSize { get; init; } = 1 << 20;
 
     /// <summary>Ranged GETs the strip reader keeps in flight at first: 8 × 2 MiB, the 16 MiB that 4 × 4 MiB were.</summary>
     public int ReadConcurrency { get; init; } = 8;
 
     /// <summary>
     /// Most ranged GETs in flight per conversion (--s3-max-concurrent-reads, BTFCONVERT_S3_MAX_CONCURRENT_READS);
-    /// null: 24 = 48 MiB of 2 MiB reads. The reader grows towards it only while the converter waits on reads and
-    /// the link still scales; the source halves it while the store throttles.
+    /// null: adaptive within <see cref="DefaultReadBudget"/>, up to 32 reads of 1 MiB. The reader grows towards it
+    /// only while the converter waits on reads and the link still scales; the source halves it while the store
+    /// throttles.
     /// </summary>
     public int? MaxConcurrentReads { get; init; }
 
-    public int EffectiveMaxConcurrentReads => Math.Clamp(MaxConcurrentReads ?? DefaultMaxConcurrentReads, 1, MaxConcurrentReadsLimit);
+    public int EffectiveMaxConcurrentReads =>
+        Math.Clamp(MaxConcurrentReads ?? (int)(DefaultReadBudget / Math.Max(1, MinReadSize)), 1, MaxConcurrentReadsLimit);
 
     /// <summary>
-    /// The default read buffer budget: 48 MiB keeps a conversion at the real slide width under 256 MB (its level
-    /// chain takes ~140 MB, the runtime and the SDK ~50 MB; measured 244-250 MB peak RSS S3→local with 24 reads).
+    /// Bytes of read buffers per conversion: <see cref="DefaultReadBudget"/>, or N reads of <see cref="ReadSize"/>
+    /// when the user sets N.
     /// </summary>
-    private const int DefaultReadBudget = 48 << 20;
+    public long ReadBudget => MaxConcurrentReads is { } n ? (long)Math.Clamp(n, 1, MaxConcurrentReadsLimit) * ReadSize : DefaultReadBudget;
 
-    /// <summary>24 reads by default (fewer if the reads are larger than 2 MiB): more connections than that per
-    /// conversion rarely pay, and a batch runs several conversions.</summary>
-    private int DefaultMaxConcurrentReads => Math.Clamp(DefaultReadBudget / Math.Max(1, ReadSize), 1, 24);
+    /// <summary>
+    /// The read buffer budget when no maximum is set. 32 MiB keeps a conversion at the real slide width under
+    /// 256 MB, S3 output included: its level chain takes ~140 MB, the runtime and the SDK ~50 MB, the output's parts
+    /// 25-40 MiB (measured peak RSS S3→S3: 240 MB with 32 MiB of reads, 270 MB with 48 MiB).
+    /// </summary>
+    public long DefaultReadBudget { get; init; } = 32 << 20;
 
     /// <summary>Multipart part size; null picks it from the expected output size (≥ 5 MiB, ≤ 10,000 parts).
     /// Values below 5 MiB are for tests against servers that do not enforce S3's minimum.</summary>

@@ -101,10 +101,22 @@ public sealed record StageTimes(
 
 /// <summary>
 /// The read-ahead went from <paramref name="From"/> to <paramref name="To"/> reads after <paramref name="From"/>
-/// reads delivered <paramref name="BytesPerSecond"/> (reads × bytes per read ÷ time per read).
+/// reads delivered <paramref name="BytesPerSecond"/> (reads × bytes per read ÷ time per read); reads were split when
+/// <see cref="ReadSize"/> is below <see cref="ReadSizeBefore"/>.
 /// </summary>
 public readonly record struct ReadAheadStep(int From, int To, double BytesPerSecond)
 {
-    public override string ToString() =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{From}→{To} ({From} gave {BytesPerSecond / 1e6:0.0} MB/s)");
+    /// <summary>Bytes per read before the step (0: not recorded).</summary>
+    public int ReadSizeBefore { get; init; }
+
+    /// <summary>Bytes per read after the step (0: not recorded).</summary>
+    public int ReadSize { get; init; }
+
+    public override string ToString()
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        string sizes = ReadSize == ReadSizeBefore ? string.Empty
+            : string.Create(inv, $" of {ReadSizeBefore / 1048576.0:0.##}→{ReadSize / 1048576.0:0.##} MiB");
+        return string.Create(inv, $"{From}→{To}{sizes} ({From} gave {BytesPerSecond / 1e6:0.0} MB/s)");
+    }
 }

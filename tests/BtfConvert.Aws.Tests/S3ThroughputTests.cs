@@ -56,6 +56,31 @@ public sealed class S3ThroughputTests(S3ServerFixture server) : IDisposable
     }
 
     [SkippableFact]
+    public async Task Slow_reads_are_split_into_more_smaller_ones_within_the_same_budget()
+    {
+        server.Require();
+        var options = Conversions.Options(TileCompression.Deflate);
+        var (key, expected) = await StageAsync(options);
+        // 1 MB/s per connection: a 512 KiB read takes ~0.55 s, mostly body. 2 MiB of buffers hold 4 of them; split
+        // to 256 and then 128 KiB, the same 2 MiB carry 8 and then 16 connections.
+        await using var proxy = new TcpFaultProxy(server.Port) { Latency = TimeSpan.FromMilliseconds(20), BytesPerSecondPerConnection = 1_000_000 };
+        using var storage = new S3Storage(server.Settings(proxy.Endpoint) with
+        {
+            ReadSize = 512 << 10, MinReadSize = 128 << 10, ReadConcurrency = 2, DefaultReadBudget = 2 << 20,
+        });
+        await using var source = await storage.OpenSourceAsync(server.Uri(key), default);
+
+        var (result, output) = await ConvertToMemoryAsync(source, options);
+
+        Assert.Equal(expected, output);
+        var steps = result.Stages!.ReadAheadSteps;
+        Assert.Contains(steps, s => s.ReadSize < s.ReadSizeBefore);
+        Assert.All(steps, s => Assert.InRange((long)s.To * s.ReadSize, 1, 2 << 20));
+        Assert.True(source.PeakConcurrentGets > 4, $"{source.PeakConcurrentGets} GETs at once; steps {string.Join(", ", steps)}");
+        Assert.InRange(result.Stages.PeakReadAheadBytes, 0, 2 << 20);
+    }
+
+    [SkippableFact]
     public async Task The_read_ahead_stays_within_its_budget()
     {
         server.Require();

@@ -28,12 +28,16 @@ internal static class StripReader
     /// <paramref name="bottomUp"/> from the last row to the first (Orientation 3 and 4).
     /// </summary>
     public static IEnumerable<RowRun> PlanReads(SourceImage image, int maxBytes, bool bottomUp = false, int bandRows = 0) =>
+        PlanReads(image, () => maxBytes, bottomUp, bandRows);
+
+    /// <summary>As above, with the size asked again for each run (the read-ahead window may split reads as it goes).</summary>
+    public static IEnumerable<RowRun> PlanReads(SourceImage image, Func<int> maxBytes, bool bottomUp = false, int bandRows = 0) =>
         bottomUp ? PlanReadsBottomUp(image, maxBytes) : PlanReadsTopDown(image, maxBytes, bandRows);
 
-    private static IEnumerable<RowRun> PlanReadsTopDown(SourceImage image, int maxBytes, int bandRows)
+    private static IEnumerable<RowRun> PlanReadsTopDown(SourceImage image, Func<int> maxBytes, int bandRows)
     {
         int rowBytes = image.RowBytes;
-        int maxRows = Math.Max(1, maxBytes / rowBytes);
+        int maxRows = Math.Max(1, maxBytes() / rowBytes);
         int first = 0;
         long firstOffset = image.RowOffset(0);
         for (int y = 1; y <= image.Height; y++)
@@ -46,15 +50,16 @@ internal static class StripReader
                 yield return new RowRun(first, count, firstOffset);
                 first = y;
                 firstOffset = offset;
+                maxRows = Math.Max(1, maxBytes() / rowBytes);
             }
         }
     }
 
     /// <summary>Runs from the bottom row up: rows whose stored order is adjacent in the file still make one read each run.</summary>
-    private static IEnumerable<RowRun> PlanReadsBottomUp(SourceImage image, int maxBytes)
+    private static IEnumerable<RowRun> PlanReadsBottomUp(SourceImage image, Func<int> maxBytes)
     {
         int rowBytes = image.RowBytes;
-        int maxRows = Math.Max(1, maxBytes / rowBytes);
+        int maxRows = Math.Max(1, maxBytes() / rowBytes);
         int last = image.Height - 1;
         long lowOffset = image.RowOffset(last);
         for (int y = last - 1; y >= -1; y--)
@@ -65,6 +70,7 @@ internal static class StripReader
             {
                 yield return new RowRun(y + 1, count, lowOffset, Reversed: true);
                 last = y;
+                maxRows = Math.Max(1, maxBytes() / rowBytes);
             }
 
             lowOffset = offset;
@@ -83,13 +89,10 @@ internal static class StripReader
         StageTimings? timings = null, bool bottomUp = false)
     {
         int rowBytes = image.RowBytes;
-        readSize = Math.Max(readSize, rowBytes);
-        // The pool hands out power-of-two arrays: count what a read really holds.
-        long bufferBytes = (long)BitOperations.RoundUpToPowerOf2((uint)(Math.Max(1, readSize / rowBytes) * rowBytes));
-        var window = ReadAheadWindow.For(source, readAhead, bufferBytes);
+        var window = ReadAheadWindow.For(source, readAhead, readSize, smallestRead: rowBytes);
         // A null buffer: the run is read into the target's band in place. A read's task returns when it completed.
         var pending = new Queue<(RowRun Run, byte[]? Buffer, Task<long> Read, ReadAheadWindow.Ticket Ticket)>();
-        using var runs = PlanReads(image, readSize, bottomUp, target.BandRows).GetEnumerator();
+        using var runs = PlanReads(image, () => window.ReadSize, bottomUp, target.BandRows).GetEnumerator();
         RowRun? held = null;
         long bandBytes = (long)target.BandRows * rowBytes;
         long bytesRead = 0;
@@ -109,10 +112,19 @@ internal static class StripReader
                     // A shallow read-ahead (local files: 2 × 4 MiB against a 15-35 MB band) loses nothing by pausing
                     // until the band a run belongs to is free: the producer waits for that band at the next flush
                     // anyway. A deep one (S3 latency) keeps reading, into pooled buffers, and pays a row copy.
-                    bool waitForBand = (long)window.Size * readSize <= bandBytes;
+                    bool waitForBand = (long)window.Size * window.ReadSize <= bandBytes;
                     if (inPlace.IsEmpty && !run.Reversed && pending.Count > 0 && waitForBand)
                     {
                         // Its band is still being encoded; the reads in flight keep the producer busy meanwhile.
+                        held = run;
+                        break;
+                    }
+
+                    // The pool hands out power-of-two arrays: count what a read really holds.
+                    long bufferBytes = inPlace.IsEmpty ? (long)BitOperations.RoundUpToPowerOf2((uint)length) : 0;
+                    if (pending.Count > 0 && bytesHeld + bufferBytes > window.BudgetBytes)
+                    {
+                        // Reads issued before a split still hold their larger buffers: wait until one is consumed.
                         held = run;
                         break;
                     }

@@ -27,6 +27,18 @@ public interface IByteSource : IAsyncDisposable
     int MaxConcurrency => PreferredConcurrency;
 
     /// <summary>
+    /// Most bytes of read buffers worth holding ahead of the converter; the default keeps the read-ahead at
+    /// <see cref="MaxConcurrency"/> reads of <see cref="PreferredReadSize"/>.
+    /// </summary>
+    long ReadAheadBudget => (long)MaxConcurrency * PreferredReadSize;
+
+    /// <summary>
+    /// Smallest bulk read worth sending: below <see cref="PreferredReadSize"/> (a remote store) the strip reader
+    /// splits slow reads to carry more connections in the same memory; equal to it (the default) never splits.
+    /// </summary>
+    int MinReadSize => PreferredReadSize;
+
+    /// <summary>
     /// The version every read is pinned to (an S3 ETag, a local file's size+mtime fingerprint), recorded with the
     /// output so that batch runs know what was converted; null when there is none.
     /// </summary>

@@ -16,7 +16,7 @@ public sealed class ReadAheadWindowTests
     {
         private static readonly double TicksPerSecond = Stopwatch.Frequency;
         private long _clock = 1;
-        private readonly Queue<ReadAheadWindow.Ticket> _inFlight = new();
+        private readonly Queue<(ReadAheadWindow.Ticket Ticket, long Bytes)> _inFlight = new();
 
         /// <summary>
         /// Runs <paramref name="reads"/> reads through <paramref name="window"/> the way the strip reader does: keep
@@ -30,15 +30,17 @@ public sealed class ReadAheadWindowTests
             {
                 while (_inFlight.Count < window.Size)
                 {
-                    _inFlight.Enqueue(new ReadAheadWindow.Ticket(window.Issue().Generation, _clock));
+                    // A window of a fixed read size reports 1 byte: those reads are 4 MiB.
+                    long bytes = window.ReadSize > 1 ? window.ReadSize : Read;
+                    _inFlight.Enqueue((new ReadAheadWindow.Ticket(window.Issue().Generation, _clock), bytes));
                 }
 
-                var ticket = _inFlight.Dequeue();
+                var (ticket, size) = _inFlight.Dequeue();
                 double rate = Math.Min(perConnection, total / window.Size);
-                long completedAt = ticket.IssuedAt + (long)((latency + (Read / rate)) * TicksPerSecond);
+                long completedAt = ticket.IssuedAt + (long)((latency + (size / rate)) * TicksPerSecond);
                 long wait = Math.Max(0, completedAt - _clock);
                 _clock += wait;
-                window.ReadConsumed(ticket, completedAt, Read, wait, _clock);
+                window.ReadConsumed(ticket, completedAt, size, wait, _clock);
                 _clock += (long)(converterSeconds * TicksPerSecond);
                 sizes.Add(window.Size);
             }
@@ -142,6 +144,45 @@ public sealed class ReadAheadWindowTests
 
         // The first batch is the start (its first read says nothing); the second is judged and the window grows.
         Assert.Equal([8, 16], sizes);
+    }
+
+    private const int MiB = 1 << 20;
+
+    [Fact]
+    public void Splits_slow_reads_once_the_buffer_budget_is_the_bound()
+    {
+        // 32 MiB of 2 MiB reads, splittable to 1 MiB, at 30 ms and 5 MB/s per connection: 16 reads fill the budget,
+        // each takes 0.45 s, so the window splits them: 32 reads of 1 MiB, the same memory, twice the rate.
+        var window = new ReadAheadWindow(8, 64, 2 * MiB, 1 * MiB, budgetBytes: 32 * MiB);
+        new SimulatedLink(0.030, 5e6).Run(window, 150);
+
+        Assert.Equal((32, 1 * MiB), (window.Size, window.ReadSize));
+        var split = window.Steps.Single(s => s.ReadSize < s.ReadSizeBefore);
+        Assert.Equal((16, 32, 2 * MiB, 1 * MiB), (split.From, split.To, split.ReadSizeBefore, split.ReadSize));
+        Assert.Contains("16→32 of 2→1 MiB", split.ToString());
+    }
+
+    [Fact]
+    public void Keeps_large_reads_on_a_fast_link()
+    {
+        // 30 ms and 70 MB/s per connection (AWS-like): a 2 MiB read takes 60 ms, mostly latency; splitting would
+        // double the requests for little, so the window stops at the budget.
+        var window = new ReadAheadWindow(8, 64, 2 * MiB, 1 * MiB, budgetBytes: 32 * MiB);
+        new SimulatedLink(0.030, 70e6).Run(window, 300);
+
+        Assert.Equal((16, 2 * MiB), (window.Size, window.ReadSize));
+    }
+
+    [Fact]
+    public void Never_splits_past_the_count_bound_or_below_the_smallest_read()
+    {
+        var capped = new ReadAheadWindow(8, 16, 2 * MiB, 1 * MiB, budgetBytes: 32 * MiB);
+        new SimulatedLink(0.030, 5e6).Run(capped, 150);
+        Assert.Equal((16, 2 * MiB), (capped.Size, capped.ReadSize));
+
+        var unsplittable = new ReadAheadWindow(8, 64, 2 * MiB, 2 * MiB, budgetBytes: 32 * MiB);
+        new SimulatedLink(0.030, 5e6).Run(unsplittable, 150);
+        Assert.Equal((16, 2 * MiB), (unsplittable.Size, unsplittable.ReadSize));
     }
 
     [Fact]

@@ -40,8 +40,8 @@ internal sealed class ChunkPrefetcher : IDisposable
         _timings = timings;
         _source = source;
         _reads = Plan(layout, readSize);
-        // Rented buffers are powers of two: a read of up to readSize holds at most twice that.
-        _window = ReadAheadWindow.For(source, Math.Max(1, readAhead), (long)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)readSize));
+        // Reads are planned once, so their size is fixed: the window adds reads but never splits them.
+        _window = ReadAheadWindow.For(source, Math.Max(1, readAhead), readSize, smallestRead: readSize);
         _cancellationToken = cancellationToken;
     }
 
