@@ -66,7 +66,10 @@ public sealed class S3ThroughputTests(S3ServerFixture server) : IDisposable
         await using var proxy = new TcpFaultProxy(server.Port) { Latency = TimeSpan.FromMilliseconds(20), BytesPerSecondPerConnection = 1_000_000 };
         using var storage = new S3Storage(server.Settings(proxy.Endpoint) with
         {
-            ReadSize = 512 << 10, MinReadSize = 128 << 10, ReadConcurrency = 2, DefaultReadBudget = 2 << 20,
+            ReadSize = 512 << 10,
+            MinReadSize = 128 << 10,
+            ReadConcurrency = 2,
+            DefaultReadBudget = 2 << 20,
         });
         await using var source = await storage.OpenSourceAsync(server.Uri(key), default);
 
