@@ -7,7 +7,8 @@
 # holds every response LATENCY_MS before its first byte and sends at most MB_PER_S per connection, like object
 # storage (AWS S3: ~20-50 ms to first byte, 50-90 MB/s per connection). CPU is btfconvert's own user+sys
 # (/usr/bin/time); s3rver and the proxy run in other processes. The model link limit is K*R/(L + R/C) for the
-# K reads btfconvert kept in flight (its --verbose "read-ahead peak"), R = 4 MiB ranges, latency L, rate C.
+# K reads btfconvert kept in flight (its --verbose "read-ahead peak"), R = the ranges it ended with (2 MiB, or 1 MiB
+# once split), latency L, rate C. The window's steps (--verbose) are printed under each row.
 # proxy_CPU_s is the shaping proxy's own user+sys per run: it shares the two cores with btfconvert and the server.
 # A one-shot run pays a per-process cost (the AWS SDK's start-up and the JIT tiering up its request pipeline after
 # ~30 requests, ~2 CPU-s); the last lines convert two copies in one `batch` process, and the second copy's CPU
@@ -15,8 +16,8 @@
 # S3_BACKEND=nginx: the S3->local rows read from nginx (bench/s3-nginx.sh, a read-only S3 stand-in that is not the
 # bottleneck: s3rver serves only ~30-40 MB/s in all on 2 cores) instead of s3rver, and nginx shapes the link itself
 # (ngx.sleep before each answer, limit_rate per response) instead of the proxy: the .NET proxy delivered about half
-# its nominal rate with 16 connections on the 2 shared cores. The batch rows still use s3rver behind the proxy (they
-# list the bucket, which the stand-in cannot). nginx and its lua module are installed if missing.
+# its nominal rate with 16 connections on the 2 shared cores. The batch rows read from nginx too (it lists the two
+# copies). nginx and its lua module are installed if missing.
 # Needs scripts/setup.sh (Release build, /usr/bin/time, tests/s3rver/node_modules, curl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,9 @@ mkdir -p "$OUT"
 IN="$OUT/sample-${W}x${H}.btf"
 [ -f "$IN" ] || dotnet samples/BtfConvert.Samples/bin/Release/net10.0/btf-sample.dll "$IN" --width "$W" --height "$H" --seed 7 >/dev/null
 CLI=src/BtfConvert.Cli/bin/Release/net10.0/btfconvert.dll
+# BTFCONVERT_BIN=dist/btfconvert-linux-x64 measures the published binary (ReadyToRun: what VMs without .NET run,
+# and ~1 CPU-s less JIT per process on the S3 path); default: the Release build through dotnet.
+if [ -n "${BTFCONVERT_BIN:-}" ]; then RUN_CLI=("$BTFCONVERT_BIN"); else RUN_CLI=(dotnet "$CLI"); fi
 dotnet build bench/BtfConvert.ShapingProxy -c Release -v q -nologo >/dev/null
 PROXY=bench/BtfConvert.ShapingProxy/bin/Release/net10.0/shaping-proxy.dll
 BYTES=$(stat -c %s "$IN")
@@ -42,8 +46,8 @@ READ_PORT=$PORT
 case "${S3_BACKEND:-s3rver}" in
   s3rver) ;;
   nginx)
-    NGINX_ROOT="$(realpath "$OUT")/nginx-root"; rm -rf "$NGINX_ROOT"; mkdir -p "$NGINX_ROOT/$BUCKET"
-    ln -f "$IN" "$NGINX_ROOT/$BUCKET/$KEY" 2>/dev/null || cp "$IN" "$NGINX_ROOT/$BUCKET/$KEY"
+    NGINX_ROOT="$(realpath "$OUT")/nginx-root"; rm -rf "$NGINX_ROOT"; mkdir -p "$NGINX_ROOT/$BUCKET/two"
+    for key in "$KEY" two/a.btf two/b.btf; do ln -f "$IN" "$NGINX_ROOT/$BUCKET/$key" 2>/dev/null || cp "$IN" "$NGINX_ROOT/$BUCKET/$key"; done
     NGINX_SHAPES=""; for setting in "${SETTINGS[@]}"; do [ "${setting#*/}" != 0 ] && NGINX_SHAPES+=" $setting"; done
     # shellcheck source=bench/s3-nginx.sh
     . bench/s3-nginx.sh
@@ -55,7 +59,7 @@ rm -rf "$OUT/two" "$OUT/two-out"; mkdir -p "$OUT/two"; ln -f "$IN" "$OUT/two/a.b
 ln -f "$IN" "$OUT/two/b.btf" 2>/dev/null || cp "$IN" "$OUT/two/b.btf"
 
 run_once() { # args...: prints "wall user sys rss_kb reads"
-  /usr/bin/time -f "%e %U %S %M" -o "$OUT/time.txt" dotnet "$CLI" "$@" --overwrite --verbose >"$OUT/log.txt" 2>&1 \
+  "/usr/bin/time" -f "%e %U %S %M" -o "$OUT/time.txt" "${RUN_CLI[@]}" "$@" --overwrite --verbose >"$OUT/log.txt" 2>&1 \
     || { cat "$OUT/log.txt" >&2; exit 1; }
   reads=$(grep -o 'read-ahead peak [0-9]*' "$OUT/log.txt" | awk '{print $3}' | tail -1 || true)
   echo "$(cat "$OUT/time.txt") ${reads:-?}"
@@ -66,8 +70,8 @@ run() { # args...: RUNS runs (default 1), prints the one with the median CPU (us
 }
 cpu_per_gb() { awk -v u="$1" -v s="$2" -v b="$BYTES" 'BEGIN { printf "%.2f", (u + s) / (b / 1e9) }'; }
 
-printf "input %sx%s (%s bytes) on %s cores, load %s, %s; S3 reads from %s; btfconvert CPU only; median CPU of %s run(s)\n" \
-  "$W" "$H" "$BYTES" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" "$(date -u +%FT%H:%MZ)" "${S3_BACKEND:-s3rver}" "${RUNS:-1}"
+printf "input %sx%s (%s bytes) on %s cores, load %s, %s; S3 reads from %s; %s; btfconvert CPU only; median CPU of %s run(s)\n" \
+  "$W" "$H" "$BYTES" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" "$(date -u +%FT%H:%MZ)" "${S3_BACKEND:-s3rver}" "${RUN_CLI[*]}" "${RUNS:-1}"
 printf "%-22s %7s %8s %11s %10s %8s %9s %11s %-9s %s\n" run wall_s MB/s connections CPU-s/GB xlocal peak_MB model_MB/s output proxy_CPU_s
 read -r lw lu ls lrss lreads < <(run "$IN" "$OUT/local.tiff")
 lcpu=$(cpu_per_gb "$lu" "$ls")
@@ -99,7 +103,9 @@ for setting in "${SETTINGS[@]}"; do
   cpu=$(cpu_per_gb "$u" "$s")
   if [ "$rate" != 0 ] && [ -z "${first_setting:-}" ]; then first_u=$u; first_s=$s; first_setting=$setting; fi
   /usr/bin/python3 bench/same-tiles.py "$OUT/local.tiff" "$OUT/s3.tiff" && same="same-tiles" || same="DIFFERENT"
-  model=$(awk -v k="$reads" -v l="$latency" -v c="$rate" 'BEGIN { r = 4.194304; if (c == 0) print "-"; else printf "%.0f", k * r / (l / 1000 + r / c) }')
+  # The read size the window ended at: 2 MiB, or the last split's ("16→32 of 2→1 MiB").
+  mib=$(grep -o '→[0-9.]* MiB' "$OUT/log.txt" | tail -1 | tr -dc '0-9.' || true); mib=${mib:-2}
+  model=$(awk -v k="$reads" -v l="$latency" -v c="$rate" -v m="$mib" 'BEGIN { r = m * 1.048576; if (c == 0) print "-"; else printf "%.0f", k * r / (l / 1000 + r / c) }')
   printf "%-22s %7s %8.0f %11s %10s %8.2f %9d %11s %-9s %s\n" "s3 ${latency}ms ${rate}MB/s/conn" "$w" \
     "$(awk -v b="$BYTES" -v w="$w" 'BEGIN{print b/1e6/w}')" "$reads ($peak open, $accepted)" "$cpu" \
     "$(awk -v a="$cpu" -v b="$lcpu" 'BEGIN{print a/b}')" $((rss / 1024)) "$model" "$same" "$proxy_cpu"
@@ -116,7 +122,9 @@ marginal() { # label, single-run user, single-run sys, batch args...
     'BEGIN { printf "%-22s %s CPU-s for two copies, %s for one: marginal %.2f CPU-s/GB\n", l, u + s, su + ss, (u + s - su - ss) / (b / 1e9) }'
 }
 marginal "local batch of 2" "$lu" "$ls" "$OUT/two"
-if [ -n "${first_setting:-}" ]; then
+if [ -n "${first_setting:-}" ] && [ "${S3_BACKEND:-s3rver}" = nginx ]; then
+  marginal "s3 batch of 2 ${first_setting}" "$first_u" "$first_s" "s3://$BUCKET/two/" --endpoint-url "http://127.0.0.1:${NGINX_SHAPE_PORT[$first_setting]}" --path-style
+elif [ -n "${first_setting:-}" ]; then
   start_proxy "$PORT" "${first_setting%/*}" "${first_setting#*/}"
   marginal "s3 batch of 2 ${first_setting}" "$first_u" "$first_s" "s3://$BUCKET/two/" --endpoint-url "http://127.0.0.1:$proxy_port" --path-style
   stop_proxy
