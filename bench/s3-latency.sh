@@ -11,8 +11,9 @@
 # once split), latency L, rate C. The window's steps (--verbose) are printed under each row.
 # proxy_CPU_s is the shaping proxy's own user+sys per run: it shares the two cores with btfconvert and the server.
 # A one-shot run pays a per-process cost (the AWS SDK's start-up and the JIT tiering up its request pipeline after
-# ~30 requests, ~2 CPU-s); the last lines convert two copies in one `batch` process, and the second copy's CPU
-# (two-copy batch minus a single run) is the marginal CPU per GB, what a long batch of real slides pays.
+# ~30 requests, ~2 CPU-s); the last lines convert copies of the input in `batch` processes, and the CPU of a batch of
+# four minus that of a batch of two (medians of RUNS), per GB of the two extra copies, is the marginal CPU per GB:
+# what a long batch of real slides pays, with start-up and JIT counted in neither.
 # S3_BACKEND=nginx: the S3->local rows read from nginx (bench/s3-nginx.sh, a read-only S3 stand-in that is not the
 # bottleneck: s3rver serves only ~30-40 MB/s in all on 2 cores) instead of s3rver, and nginx shapes the link itself
 # (ngx.sleep before each answer, limit_rate per response) instead of the proxy: the .NET proxy delivered about half
@@ -46,17 +47,21 @@ READ_PORT=$PORT
 case "${S3_BACKEND:-s3rver}" in
   s3rver) ;;
   nginx)
-    NGINX_ROOT="$(realpath "$OUT")/nginx-root"; rm -rf "$NGINX_ROOT"; mkdir -p "$NGINX_ROOT/$BUCKET/two"
-    for key in "$KEY" two/a.btf two/b.btf; do ln -f "$IN" "$NGINX_ROOT/$BUCKET/$key" 2>/dev/null || cp "$IN" "$NGINX_ROOT/$BUCKET/$key"; done
+    NGINX_ROOT="$(realpath "$OUT")/nginx-root"; rm -rf "$NGINX_ROOT"; mkdir -p "$NGINX_ROOT/$BUCKET/two" "$NGINX_ROOT/$BUCKET/four"
+    for key in "$KEY" two/a.btf two/b.btf four/a.btf four/b.btf four/c.btf four/d.btf; do
+      ln -f "$IN" "$NGINX_ROOT/$BUCKET/$key" 2>/dev/null || cp "$IN" "$NGINX_ROOT/$BUCKET/$key"
+    done
     NGINX_SHAPES=""; for setting in "${SETTINGS[@]}"; do [ "${setting#*/}" != 0 ] && NGINX_SHAPES+=" $setting"; done
     # shellcheck source=bench/s3-nginx.sh
     . bench/s3-nginx.sh
     READ_PORT=$NGINX_PORT ;;
   *) echo "S3_BACKEND must be s3rver or nginx" >&2; exit 2 ;;
 esac
-for copy in a b; do curl -sf -T "$IN" "http://127.0.0.1:$PORT/$BUCKET/two/$copy.btf" >/dev/null; done
-rm -rf "$OUT/two" "$OUT/two-out"; mkdir -p "$OUT/two"; ln -f "$IN" "$OUT/two/a.btf" 2>/dev/null || cp "$IN" "$OUT/two/a.btf"
-ln -f "$IN" "$OUT/two/b.btf" 2>/dev/null || cp "$IN" "$OUT/two/b.btf"
+rm -rf "$OUT/two" "$OUT/four" "$OUT/batch-out"; mkdir -p "$OUT/two" "$OUT/four"
+for copy in two/a two/b four/a four/b four/c four/d; do
+  [ "${S3_BACKEND:-s3rver}" = nginx ] || curl -sf -T "$IN" "http://127.0.0.1:$PORT/$BUCKET/$copy.btf" >/dev/null
+  ln -f "$IN" "$OUT/$copy.btf" 2>/dev/null || cp "$IN" "$OUT/$copy.btf"
+done
 
 run_once() { # args...: prints "wall user sys rss_kb reads"
   "/usr/bin/time" -f "%e %U %S %M" -o "$OUT/time.txt" "${RUN_CLI[@]}" "$@" --overwrite --verbose >"$OUT/log.txt" 2>&1 \
@@ -113,19 +118,23 @@ for setting in "${SETTINGS[@]}"; do
 done
 rm -f "$OUT/s3.tiff"
 
-# Marginal CPU per GB: the second of two copies converted in one batch process (local, and S3 at the first shaped link).
-marginal() { # label, single-run user, single-run sys, batch args...
-  local label=$1 su=$2 ss=$3; shift 3
-  rm -rf "$OUT/two-out"
-  read -r _ u s _ _ < <(run batch "$@" "$OUT/two-out" --jobs 1 --force)
-  awk -v u="$u" -v s="$s" -v su="$su" -v ss="$ss" -v b="$BYTES" -v l="$label" \
-    'BEGIN { printf "%-22s %s CPU-s for two copies, %s for one: marginal %.2f CPU-s/GB\n", l, u + s, su + ss, (u + s - su - ss) / (b / 1e9) }'
+# Marginal CPU per GB: a batch of four copies minus a batch of two (local, and S3 at the first shaped link).
+batch_cpu() { # batch args...: the median CPU (user+sys) of RUNS batch runs
+  rm -rf "$OUT/batch-out"
+  read -r _ u s _ _ < <(run batch "$@" "$OUT/batch-out" --jobs 1 --force)
+  awk -v u="$u" -v s="$s" 'BEGIN { print u + s }'
 }
-marginal "local batch of 2" "$lu" "$ls" "$OUT/two"
+marginal() { # label, source of two, source of four, extra args...
+  local label=$1 two=$2 four=$3; shift 3
+  local c2 c4; c2=$(batch_cpu "$two" "$@"); c4=$(batch_cpu "$four" "$@")
+  awk -v a="$c2" -v b="$c4" -v n="$BYTES" -v l="$label" \
+    'BEGIN { printf "%-22s batch of 2: %s CPU-s, of 4: %s: marginal %.2f CPU-s/GB\n", l, a, b, (b - a) / (2 * n / 1e9) }'
+}
+marginal "local batch" "$OUT/two" "$OUT/four"
 if [ -n "${first_setting:-}" ] && [ "${S3_BACKEND:-s3rver}" = nginx ]; then
-  marginal "s3 batch of 2 ${first_setting}" "$first_u" "$first_s" "s3://$BUCKET/two/" --endpoint-url "http://127.0.0.1:${NGINX_SHAPE_PORT[$first_setting]}" --path-style
+  marginal "s3 batch ${first_setting}" "s3://$BUCKET/two/" "s3://$BUCKET/four/" --endpoint-url "http://127.0.0.1:${NGINX_SHAPE_PORT[$first_setting]}" --path-style
 elif [ -n "${first_setting:-}" ]; then
   start_proxy "$PORT" "${first_setting%/*}" "${first_setting#*/}"
-  marginal "s3 batch of 2 ${first_setting}" "$first_u" "$first_s" "s3://$BUCKET/two/" --endpoint-url "http://127.0.0.1:$proxy_port" --path-style
+  marginal "s3 batch ${first_setting}" "s3://$BUCKET/two/" "s3://$BUCKET/four/" --endpoint-url "http://127.0.0.1:$proxy_port" --path-style
   stop_proxy
 fi

@@ -3,8 +3,8 @@
 # with sendfile serves GB/s from the page cache. It serves $NGINX_ROOT/$BUCKET/KEY as /$BUCKET/KEY (path-style):
 #   HEAD and GET, single ranges (206 + Content-Range), a quoted ETag ("mtime-size" in hex, as opaque as S3's),
 #   If-Match (412 on a mismatch), Last-Modified, Content-Type application/octet-stream, 404 NoSuchKey /
-#   NoSuchBucket error XML, and ListObjectsV2: the keys under two/ (the benchmark's batch of two copies, listed
-#   once at start with nginx's own ETags) for a prefix starting "two", else an empty answer (the CLI asks it
+#   NoSuchBucket error XML, and ListObjectsV2: the keys under two/ or four/ (the benchmark's batches of copies,
+#   listed once at start with nginx's own ETags) for a prefix starting so, else an empty answer (the CLI asks it
 #   after a 404 HEAD).
 # It is NOT S3: no signature check (the SDK signs, nobody verifies), no PUT/multipart, no general listing, no
 # 503 SlowDown. So only S3->local runs use it; uploads stay on s3rver.
@@ -41,10 +41,11 @@ s3_server() { # port, [latency_ms rate_MB_per_s]: one S3 stand-in server block
     root $NGINX_ROOT;
     location ~ ^/$BUCKET/?\$ {
       default_type application/xml;
-      if (\$arg_prefix ~ ^two) { rewrite ^ /__list-two.xml last; }
+      # A named capture: rewrite's own regex would reset \$1.
+      if (\$arg_prefix ~ ^(?<listing>two|four)) { rewrite ^ /__list-\$listing.xml last; }
       return 200 '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>$BUCKET</Name><KeyCount>0</KeyCount><MaxKeys>1</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>';
     }
-    location = /__list-two.xml { internal; default_type application/xml; alias $NGINX_ROOT/list-two.xml; }
+    location ~ ^/__list-(two|four)\.xml\$ { internal; default_type application/xml; root $NGINX_ROOT; }
     location /$BUCKET/ { $objects }
     location /__raw/ { internal; alias $NGINX_ROOT/; error_page 404 = @nosuchkey; }
     location @nosuchkey { default_type application/xml; $(s3_error 404 NoSuchKey "The specified key does not exist.") }
@@ -57,15 +58,17 @@ s3_error() { # status code message: an S3-style error body
   printf "return %s '<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>%s</Code><Message>%s</Message></Error>';" "$1" "$2" "$3"
 }
 for shape in ${NGINX_SHAPES:-}; do NGINX_SHAPE_PORT[$shape]=$(free_port); done
-{ # ListObjectsV2 of two/: ETag as nginx makes it ("mtime-size" in hex), so HEAD and listing agree
-  printf '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>%s</Name><Prefix>two/</Prefix><IsTruncated>false</IsTruncated>' "$BUCKET"
-  for f in "$NGINX_ROOT/$BUCKET"/two/*; do
-    [ -f "$f" ] || continue
-    printf '<Contents><Key>two/%s</Key><LastModified>%s</LastModified><ETag>&quot;%x-%x&quot;</ETag><Size>%s</Size><StorageClass>STANDARD</StorageClass></Contents>' \
-      "$(basename "$f")" "$(date -u -r "$f" +%Y-%m-%dT%H:%M:%S.000Z)" "$(stat -c %Y "$f")" "$(stat -c %s "$f")" "$(stat -c %s "$f")"
-  done
-  printf '</ListBucketResult>'
-} > "$NGINX_ROOT/list-two.xml"
+for dir in two four; do # ListObjectsV2 of DIR/: ETag as nginx makes it ("mtime-size" in hex), so HEAD and listing agree
+  {
+    printf '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>%s</Name><Prefix>%s/</Prefix><IsTruncated>false</IsTruncated>' "$BUCKET" "$dir"
+    for f in "$NGINX_ROOT/$BUCKET/$dir"/*; do
+      [ -f "$f" ] || continue
+      printf '<Contents><Key>%s/%s</Key><LastModified>%s</LastModified><ETag>&quot;%x-%x&quot;</ETag><Size>%s</Size><StorageClass>STANDARD</StorageClass></Contents>' \
+        "$dir" "$(basename "$f")" "$(date -u -r "$f" +%Y-%m-%dT%H:%M:%S.000Z)" "$(stat -c %Y "$f")" "$(stat -c %s "$f")" "$(stat -c %s "$f")"
+    done
+    printf '</ListBucketResult>'
+  } > "$NGINX_ROOT/__list-$dir.xml"
+done
 cat > "$NGINX_PREFIX/nginx.conf" <<EOF
 $nginx_user
 load_module /usr/lib/nginx/modules/ndk_http_module.so;
