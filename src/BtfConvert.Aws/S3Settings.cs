@@ -21,15 +21,15 @@ public sealed record S3Settings(string? Profile = null, string? Region = null, s
     /// <summary>
     /// Size of one ranged GET at first. With a buffer budget B the link carries at most B / (L + R/C) (latency L,
     /// rate per connection C): smaller ranges fill it with less memory, larger ones cost fewer requests (measured:
-    /// ~1 CPU-s per GB more at 1 MiB than at 4 MiB). 2 MiB: 16 reads carry ~500 MB/s at 35 ms and 70 MB/s per
+    /// ~1 CPU-s per GB more at 1 MiB than at 4 MiB). 2 MiB: 20 reads carry ~650 MB/s at 35 ms and 70 MB/s per
     /// connection (AWS-like), for 500 GETs per GB; on slower connections the read-ahead splits them down to
     /// <see cref="MinReadSize"/>.
     /// </summary>
     public int ReadSize { get; init; } = 2 << 20;
 
     /// <summary>
-    /// Smallest ranged GET the read-ahead splits slow reads into: 1 MiB, 32 of them in the default budget carry
-    /// ~140 MB/s at 30 ms and 5 MB/s per connection (2 MiB reads: ~75 MB/s).
+    /// Smallest ranged GET the read-ahead splits slow reads into: 1 MiB; 32 of them carry ~140 MB/s at 30 ms and
+    /// 5 MB/s per connection (20 reads of 2 MiB: ~93 MB/s).
     /// </summary>
     public int MinReadSize { get; init; } = 1 << 20;
 
@@ -38,27 +38,29 @@ public sealed record S3Settings(string? Profile = null, string? Region = null, s
 
     /// <summary>
     /// Most ranged GETs in flight per conversion (--s3-max-concurrent-reads, BTFCONVERT_S3_MAX_CONCURRENT_READS);
-    /// null: adaptive within <see cref="DefaultReadBudget"/>, up to 32 reads of 1 MiB. The reader grows towards it
-    /// only while the converter waits on reads and the link still scales; the source halves it while the store
-    /// throttles.
+    /// null: adaptive, up to <see cref="DefaultMaxConcurrentReads"/>. The reader grows towards it only while the
+    /// converter waits on reads and the link still scales; the source halves it while the store throttles.
     /// </summary>
     public int? MaxConcurrentReads { get; init; }
 
-    public int EffectiveMaxConcurrentReads =>
-        Math.Clamp(MaxConcurrentReads ?? (int)(DefaultReadBudget / Math.Max(1, MinReadSize)), 1, MaxConcurrentReadsLimit);
+    /// <summary>Connections per conversion when no maximum is set: 32 reads of 1-2 MiB fill ~150 MB/s even at 5 MB/s per connection.</summary>
+    public const int DefaultMaxConcurrentReads = 32;
+
+    public int EffectiveMaxConcurrentReads => Math.Clamp(MaxConcurrentReads ?? DefaultMaxConcurrentReads, 1, MaxConcurrentReadsLimit);
 
     /// <summary>
-    /// Bytes of read buffers per conversion: <see cref="DefaultReadBudget"/>, or N reads of <see cref="ReadSize"/>
-    /// when the user sets N.
+    /// Bytes of pooled read buffers per conversion: <see cref="DefaultReadBudget"/>, or N reads of
+    /// <see cref="ReadSize"/> when the user sets N. Reads into the converter's free band need none, so the window
+    /// holds a band more than this (at the real slide's width 8 MiB + 34.6 MB: 20 reads of 2 MiB).
     /// </summary>
     public long ReadBudget => MaxConcurrentReads is { } n ? (long)Math.Clamp(n, 1, MaxConcurrentReadsLimit) * ReadSize : DefaultReadBudget;
 
     /// <summary>
-    /// The read buffer budget when no maximum is set. 32 MiB keeps a conversion at the real slide width under
-    /// 256 MB, S3 output included: its level chain takes ~140 MB, the runtime and the SDK ~50 MB, the output's parts
-    /// 25-40 MiB (measured peak RSS S3→S3: 240 MB with 32 MiB of reads, 270 MB with 48 MiB).
+    /// The pooled read buffer budget when no maximum is set. 8 MiB keeps a conversion at the real slide width under
+    /// 256 MB, S3 output included: its level chain takes ~140 MB, the runtime and the SDK ~75 MB, the output's parts
+    /// 25-30 MiB (measured peak RSS S3→S3: 236-247 MB with 8 MiB, 258-265 MB with 16 MiB, beside a band read in place).
     /// </summary>
-    public long DefaultReadBudget { get; init; } = 32 << 20;
+    public long DefaultReadBudget { get; init; } = 8 << 20;
 
     /// <summary>Multipart part size; null picks it from the expected output size (≥ 5 MiB, ≤ 10,000 parts).
     /// Values below 5 MiB are for tests against servers that do not enforce S3's minimum.</summary>

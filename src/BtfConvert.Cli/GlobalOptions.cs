@@ -36,7 +36,7 @@ public sealed class GlobalOptions
 
     public Option<int?> S3MaxConcurrentReads { get; } = new("--s3-max-concurrent-reads")
     {
-        Description = $"Most ranged GETs in flight per conversion, 1-{Aws.S3Settings.MaxConcurrentReadsLimit} (default: adaptive within 32 MiB of 1-2 MiB reads; N reads of 2 MiB when set); also {MaxConcurrentReadsVariable}",
+        Description = $"Most ranged GETs in flight per conversion, 1-{Aws.S3Settings.MaxConcurrentReadsLimit} (default: adaptive up to 32 reads of 1-2 MiB; N reads of 2 MiB when set); also {MaxConcurrentReadsVariable}",
         Recursive = true,
     };
 

@@ -61,8 +61,9 @@ public sealed class S3ThroughputTests(S3ServerFixture server) : IDisposable
         server.Require();
         var options = Conversions.Options(TileCompression.Deflate);
         var (key, expected) = await StageAsync(options);
-        // 1 MB/s per connection: a 512 KiB read takes ~0.55 s, mostly body. 2 MiB of buffers hold 4 of them; split
-        // to 256 and then 128 KiB, the same 2 MiB carry 8 and then 16 connections.
+        // 1 MB/s per connection: a 512 KiB read takes ~0.55 s, mostly body. 2 MiB of buffers (plus the band that
+        // reads fill in place) bound the window; split to 256 and then 128 KiB, the same bytes carry more connections.
+        // Whatever the window does, the pooled buffers never pass the 2 MiB.
         await using var proxy = new TcpFaultProxy(server.Port) { Latency = TimeSpan.FromMilliseconds(20), BytesPerSecondPerConnection = 1_000_000 };
         using var storage = new S3Storage(server.Settings(proxy.Endpoint) with
         {
@@ -78,7 +79,6 @@ public sealed class S3ThroughputTests(S3ServerFixture server) : IDisposable
         Assert.Equal(expected, output);
         var steps = result.Stages!.ReadAheadSteps;
         Assert.Contains(steps, s => s.ReadSize < s.ReadSizeBefore);
-        Assert.All(steps, s => Assert.InRange((long)s.To * s.ReadSize, 1, 2 << 20));
         Assert.True(source.PeakConcurrentGets > 4, $"{source.PeakConcurrentGets} GETs at once; steps {string.Join(", ", steps)}");
         Assert.InRange(result.Stages.PeakReadAheadBytes, 0, 2 << 20);
     }

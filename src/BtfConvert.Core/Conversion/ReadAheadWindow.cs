@@ -88,17 +88,18 @@ internal sealed class ReadAheadWindow
     /// <summary>
     /// A window for <paramref name="source"/> with reads of at least <paramref name="smallestRead"/> bytes (a whole
     /// row): <paramref name="readSize"/> at first, from <paramref name="initial"/> reads up to the source's
-    /// <see cref="IByteSource.MaxConcurrency"/> and <see cref="IByteSource.ReadAheadBudget"/>, never past
-    /// <see cref="MaxReadAheadBytes"/> of buffers.
+    /// <see cref="IByteSource.MaxConcurrency"/>, and as many bytes as <see cref="PooledBudget"/> of buffers plus
+    /// <paramref name="inPlaceBytes"/> that reads may fill in place (the strip reader's free band). The caller keeps
+    /// its buffers within <see cref="PooledBudget"/>.
     /// </summary>
-    public static ReadAheadWindow For(IByteSource source, int initial, int readSize, int smallestRead = 1) =>
+    public static ReadAheadWindow For(IByteSource source, int initial, int readSize, int smallestRead = 1, long inPlaceBytes = 0) =>
         new(initial, source.MaxConcurrency, Math.Max(readSize, smallestRead), Math.Max(source.MinReadSize, smallestRead),
-            Math.Min(MaxReadAheadBytes, source.ReadAheadBudget));
+            PooledBudget(source) + Math.Max(0, inPlaceBytes));
 
-    /// <summary>
-    /// Most bytes of read buffers to hold at once (each counted at its pooled size). The reader checks it too: right
-    /// after a split, reads issued at the larger size are still in flight beside the new ones.
-    /// </summary>
+    /// <summary>Most bytes of pooled read buffers for <paramref name="source"/>: its budget, never past <see cref="MaxReadAheadBytes"/>.</summary>
+    public static long PooledBudget(IByteSource source) => Math.Min(MaxReadAheadBytes, source.ReadAheadBudget);
+
+    /// <summary>Most bytes of reads ahead, in buffers or in place, that the window grows to.</summary>
     public long BudgetBytes => _budget;
 
     /// <summary>Bytes per read now (a run of rows may be a little shorter: whole rows only).</summary>

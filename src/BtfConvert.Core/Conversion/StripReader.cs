@@ -89,12 +89,16 @@ internal static class StripReader
         StageTimings? timings = null, bool bottomUp = false)
     {
         int rowBytes = image.RowBytes;
-        var window = ReadAheadWindow.For(source, readAhead, readSize, smallestRead: rowBytes);
+        long bandBytes = (long)target.BandRows * rowBytes;
+        // Reads into the next band need no buffer: the window may hold a band more than its buffers. At the real
+        // slide's width a band (256 rows, 34.6 MB) is more than 16 reads of 2 MiB; a window smaller than a band plus
+        // the flush left the converter waiting one read's latency per band (30 ms / 20 MB/s: 124 MB/s).
+        var window = ReadAheadWindow.For(source, readAhead, readSize, smallestRead: rowBytes, inPlaceBytes: bandBytes);
+        long pooledBudget = ReadAheadWindow.PooledBudget(source);
         // A null buffer: the run is read into the target's band in place. A read's task returns when it completed.
         var pending = new Queue<(RowRun Run, byte[]? Buffer, Task<long> Read, ReadAheadWindow.Ticket Ticket)>();
         using var runs = PlanReads(image, () => window.ReadSize, bottomUp, target.BandRows).GetEnumerator();
         RowRun? held = null;
-        long bandBytes = (long)target.BandRows * rowBytes;
         long bytesRead = 0;
         int rowsDone = 0;
         long bytesHeld = 0;
@@ -122,9 +126,10 @@ internal static class StripReader
 
                     // The pool hands out power-of-two arrays: count what a read really holds.
                     long bufferBytes = inPlace.IsEmpty ? (long)BitOperations.RoundUpToPowerOf2((uint)length) : 0;
-                    if (pending.Count > 0 && bytesHeld + bufferBytes > window.BudgetBytes)
+                    if (pending.Count > 0 && bytesHeld + bufferBytes > pooledBudget)
                     {
-                        // Reads issued before a split still hold their larger buffers: wait until one is consumed.
+                        // The buffers are full (reads issued before a split still hold their larger ones, or the next
+                        // band is busy): wait until one is consumed.
                         held = run;
                         break;
                     }
