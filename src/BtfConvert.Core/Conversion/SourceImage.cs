@@ -33,6 +33,10 @@ public sealed class SourceImage
     }
 
     public string Name { get; }
+
+    /// <summary>Count fields of entries the walk ignored, to hide from LibTiff.NET (see <see cref="TiffFileInfo.IgnoredCountFields"/>).</summary>
+    public IReadOnlyList<(long Offset, int Length)> IgnoredCountFields { get; init; } = [];
+
     public int DirectoryIndex { get; }
     public TiffDirectory Directory { get; }
     public int Width { get; }
@@ -74,7 +78,10 @@ public sealed class SourceImage
         if (compression == TiffConstants.CompressionNone && !tiled && format.IsPlain8Bit)
         {
             var (rowsPerStrip, offsets) = ReadStrips(file, dir, width, height, spp, bytesPerSample: 1);
-            return new SourceImage(file.Name, index, dir, width, height, spp, rowsPerStrip, offsets, compression, format, chunks: null);
+            return new SourceImage(file.Name, index, dir, width, height, spp, rowsPerStrip, offsets, compression, format, chunks: null)
+            {
+                IgnoredCountFields = file.IgnoredCountFields,
+            };
         }
 
         var chunks = ChunkLayout.FromDirectory(file, dir, width, height, format, compression == TiffConstants.CompressionNone);
@@ -85,7 +92,10 @@ public sealed class SourceImage
                 $"{name}: big-endian BigTIFF is only read as uncompressed 8-bit RGB or gray strips; this image is {format.Describe()}, {CompressionName(compression)}, {chunks.Describe()}");
         }
 
-        return new SourceImage(file.Name, index, dir, width, height, format.OutputSamples, chunks.ChunkHeight, [], compression, format, chunks);
+        return new SourceImage(file.Name, index, dir, width, height, format.OutputSamples, chunks.ChunkHeight, [], compression, format, chunks)
+        {
+            IgnoredCountFields = file.IgnoredCountFields,
+        };
     }
 
     /// <summary>

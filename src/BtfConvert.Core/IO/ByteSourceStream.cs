@@ -8,7 +8,7 @@ namespace BtfConvert.Core.IO;
 /// served from it.
 /// </summary>
 internal sealed class ByteSourceStream(IByteSource source, int bufferSize = 4 << 20,
-    Func<long, int, ReadOnlyMemory<byte>>? prefetched = null) : Stream
+    Func<long, int, ReadOnlyMemory<byte>>? prefetched = null, IReadOnlyList<(long Offset, int Length)>? zeroed = null) : Stream
 {
     private readonly byte[] _buffer = new byte[bufferSize];
     private long _bufferStart = -1;
@@ -29,6 +29,23 @@ internal sealed class ByteSourceStream(IByteSource source, int bufferSize = 4 <<
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
+    {
+        long start = _position;
+        int read = ReadCore(buffer);
+        // Ranges shown as zeros: the count fields of entries our own walk ignored (see TiffFileInfo.IgnoredCountFields).
+        foreach (var (offset, length) in zeroed ?? [])
+        {
+            long from = Math.Max(offset, start), to = Math.Min(offset + length, start + read);
+            if (from < to)
+            {
+                buffer[(int)(from - start)..(int)(to - start)].Clear();
+            }
+        }
+
+        return read;
+    }
+
+    private int ReadCore(Span<byte> buffer)
     {
         if (prefetched?.Invoke(_position, buffer.Length) is { IsEmpty: false } hit)
         {

@@ -48,6 +48,7 @@ internal static class TiffDirectoryParser
                 entries.Add(new RawEntry(tag, type, n, null, -1, -1)
                 {
                     Damage = $"tag {tag} in IFD at {ifdOffset} has an impossible count {n} (overflow)",
+                    At = (long)ifdOffset + pos,
                 });
                 continue;
             }
@@ -55,7 +56,7 @@ internal static class TiffDirectoryParser
             long length = (long)n * elementSize;
             if (length <= header.OffsetSize)
             {
-                entries.Add(new RawEntry(tag, type, n, valueArea[..(int)length].ToArray(), -1, length));
+                entries.Add(new RawEntry(tag, type, n, valueArea[..(int)length].ToArray(), -1, length) { At = (long)ifdOffset + pos });
             }
             else
             {
@@ -63,7 +64,7 @@ internal static class TiffDirectoryParser
                 string? damage = header.IsBigTiff && r.UInt64(valueArea) > long.MaxValue
                     ? $"tag {tag} in IFD at {ifdOffset} points past any file"
                     : null;
-                entries.Add(new RawEntry(tag, type, n, null, valueOffset, length) { Damage = damage });
+                entries.Add(new RawEntry(tag, type, n, null, valueOffset, length) { Damage = damage, At = (long)ifdOffset + pos });
             }
         }
 
@@ -77,5 +78,8 @@ internal static class TiffDirectoryParser
     {
         /// <summary>Why the entry cannot be read (a count that overflows, an offset past any file); null when it can.</summary>
         public string? Damage { get; init; }
+
+        /// <summary>Where the entry itself is in the file (its count field is 4 bytes further).</summary>
+        public long At { get; init; }
     }
 }

@@ -31,7 +31,7 @@ internal static class TiffFileReader
         var header = TiffHeader.Parse(headerBytes, name);
 
         var directories = new List<TiffDirectory>();
-        var walk = new Walk(name, new StrongBox<long>(MaxTotalValueBytes), []);
+        var walk = new Walk(name, new StrongBox<long>(MaxTotalValueBytes), [], []);
         var visited = new HashSet<ulong>();
         ulong next = header.FirstIfdOffset;
         if (next == 0)
@@ -57,11 +57,15 @@ internal static class TiffFileReader
             next = directories[^1].NextOffset;
         }
 
-        return new TiffFileInfo(name, reader.Source.Length, header, directories) { Warnings = walk.Warnings };
+        return new TiffFileInfo(name, reader.Source.Length, header, directories)
+        {
+            Warnings = walk.Warnings,
+            IgnoredCountFields = walk.IgnoredCountFields,
+        };
     }
 
     /// <summary>What one walk of a file shares: its name, the value budget left, and the warnings so far.</summary>
-    private sealed record Walk(string Name, StrongBox<long> Budget, List<string> Warnings);
+    private sealed record Walk(string Name, StrongBox<long> Budget, List<string> Warnings, List<(long Offset, int Length)> IgnoredCountFields);
 
     private static async Task<TiffDirectory> ReadChainedDirectoryAsync(CachedReader reader, TiffHeader header, ulong offset,
         HashSet<ulong> visited, int index, Walk walk, CancellationToken ct)
@@ -124,7 +128,7 @@ internal static class TiffFileReader
     }
 
     public static Task<TiffDirectory> ReadDirectoryAsync(CachedReader reader, TiffHeader header, ulong offset, CancellationToken ct) =>
-        ReadDirectoryAsync(reader, header, offset, new Walk(reader.Source.Name, new StrongBox<long>(MaxTotalValueBytes), []), ct);
+        ReadDirectoryAsync(reader, header, offset, new Walk(reader.Source.Name, new StrongBox<long>(MaxTotalValueBytes), [], []), ct);
 
     /// <param name="walk">The value budget this file's directories still have (reduced by what this one takes) and the warnings.</param>
     private static async Task<TiffDirectory> ReadDirectoryAsync(
@@ -172,6 +176,7 @@ internal static class TiffFileReader
                 }
 
                 walk.Warnings.Add($"IFD at {offset}: {damage}; the tag is ignored");
+                walk.IgnoredCountFields.Add((e.At + 4, header.IsBigTiff ? 8 : 4));
                 continue;
             }
 

@@ -76,6 +76,23 @@ public sealed class FuzzTests(ITestOutputHelper output)
         Assert.True(outcomes.GetValueOrDefault("InvalidDataException") > 0, summary);
     }
 
+    /// <summary>
+    /// Found by this property: a private tag (33560) whose count claims 270 MB in a 14 KB file. Our walk ignores it,
+    /// but LibTiff.NET, decoding the 1-bit associated image, read the directories again and allocated the declared
+    /// size each time (1.36 GB in all). It is now shown the ignored entries' counts as zero.
+    /// </summary>
+    [Fact]
+    public void A_huge_count_on_an_ignored_tag_costs_nothing_when_LibTiff_decodes()
+    {
+        var damaged = new FuzzCase(3, [
+            new Mutation(MutationKind.EntryTag, 0, 1022965736, 0xFF),
+            new Mutation(MutationKind.EntryCount, 0, 1261039818, 0x812DB3604096D9BUL),
+            new Mutation(MutationKind.EntryValue, 1, 1579463751, 0x10000),
+        ]);
+
+        Assert.Equal("converted", FuzzHarness.Run(damaged.Build()));
+    }
+
     [Fact]
     public void Every_corpus_case_and_the_bases_run_through_the_harness()
     {

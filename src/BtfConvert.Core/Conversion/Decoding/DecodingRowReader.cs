@@ -27,7 +27,8 @@ internal static class DecodingRowReader
         LibTiffMessages.EnsureInstalled();
         using var prefetcher = new ChunkPrefetcher(source, layout, Math.Max(readSize, 64 << 10), readAhead, cancellationToken, timings);
         // Chunk reads come from the prefetched buffers; the directories LibTiff.NET parses at open, through 1 MiB windows.
-        using var stream = new ByteSourceStream(source, 1 << 20, prefetcher.Find);
+        // LibTiff.NET is shown the ignored entries' counts as zero, so it skips the same tags we did.
+        using var stream = new ByteSourceStream(source, 1 << 20, prefetcher.Find, image.IgnoredCountFields);
         using var tiff = Open(source.Name, stream, image);
         var converter = new PixelConverter(format, image.Width);
         long bandRowBytes = format.StorageRowBytes(image.Width);
