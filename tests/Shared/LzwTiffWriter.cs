@@ -7,8 +7,11 @@ namespace BtfConvert.Tests.Shared;
 /// <summary>Large compressed test inputs, written by LibTiff.NET one strip or row of tiles at a time.</summary>
 public static class LzwTiffWriter
 {
-    /// <summary>An LZW RGB image written strip by strip (never whole in memory), content varying per row.</summary>
-    public static void Write(string path, int width, int height, int rowsPerStrip, (int W, int H)? tile = null)
+    /// <summary>
+    /// An LZW RGB image written strip by strip (never whole in memory), content varying per row; an
+    /// <paramref name="orientation"/> other than 1 is written as the Orientation tag (the pixels stay as stored).
+    /// </summary>
+    public static void Write(string path, int width, int height, int rowsPerStrip, (int W, int H)? tile = null, int orientation = 1)
     {
         using var tiff = LibTiff.Open(path, height * (long)width * 3 > (3L << 30) ? "w8" : "w")!;
         tiff.SetField(LibTiffTag.IMAGEWIDTH, width);
@@ -18,6 +21,11 @@ public static class LzwTiffWriter
         tiff.SetField(LibTiffTag.PHOTOMETRIC, Photometric.RGB);
         tiff.SetField(LibTiffTag.COMPRESSION, Compression.LZW);
         tiff.SetField(LibTiffTag.PLANARCONFIG, PlanarConfig.CONTIG);
+        if (orientation != 1)
+        {
+            tiff.SetField(LibTiffTag.ORIENTATION, (Orientation)orientation);
+        }
+
         int bandRows = tile?.H ?? rowsPerStrip;
         if (tile is { } t)
         {

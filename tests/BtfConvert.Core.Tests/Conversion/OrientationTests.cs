@@ -66,6 +66,33 @@ public sealed class OrientationTests : IDisposable
         Assert.True(Upright(stored, orientation).AsSpan().SequenceEqual(level0.Pixels), $"orientation {orientation}: level 0 is not the upright image");
     }
 
+    /// <summary>
+    /// A compressed input is decoded front to back, so a half turn (3) or vertical flip (4) cannot be turned upright
+    /// while streaming: refused, naming the orientation and the option, with no output; with the option it converts
+    /// as stored.
+    /// </summary>
+    [Theory]
+    [InlineData(3)]
+    [InlineData(4)]
+    public async Task Half_turns_of_decoded_inputs_are_refused_naming_the_option_and_convert_as_stored_with_it(int orientation)
+    {
+        string input = _dir.File($"lzw-o{orientation}.tif");
+        LzwTiffWriter.Write(input, 120, 90, 16, tile: null, orientation: orientation);
+        string output = _dir.File($"lzw-o{orientation}.tiff");
+
+        var refused = await Assert.ThrowsAsync<NotSupportedException>(() => SampleConversion.ConvertFileAsync(input, output, Lossless));
+        Assert.Contains($"orientation {orientation}", refused.Message);
+        Assert.Contains("decoded", refused.Message);
+        Assert.Contains(ImageOrientation.AsStoredOption, refused.Message);
+        Assert.False(File.Exists(output));
+
+        await SampleConversion.ConvertFileAsync(input, output, Lossless with { IgnoreOrientation = true });
+        var stored = LibTiffReader.ReadAll(input)[0];
+        var level0 = LibTiffReader.ReadAll(output)[0];
+        Assert.Equal((stored.Width, stored.Height), (level0.Width, level0.Height));
+        Assert.True(stored.Pixels.AsSpan().SequenceEqual(level0.Pixels), "with the option, level 0 is the image as stored");
+    }
+
     [Fact]
     public async Task Bottom_up_plan_reads_every_row_once_in_reverse_with_coalesced_runs()
     {
