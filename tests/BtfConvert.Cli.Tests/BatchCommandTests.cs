@@ -192,13 +192,19 @@ public sealed class BatchCommandTests : IDisposable
         Assert.NotEqual("precious, not ours", File.ReadAllText(_tree.Output("b.tiff")));
     }
 
+    /// <summary>Converts a.btf and <paramref name="second"/> into the tree; returns a.tiff's bytes.</summary>
+    private async Task<byte[]> ConvertTwoAsync(string second)
+    {
+        _tree.Slide("a.btf", 1);
+        _tree.Slide(second, 2);
+        Assert.Equal(ExitCodes.Success, (await _tree.RunAsync()).ExitCode);
+        return File.ReadAllBytes(_tree.Output("a.tiff"));
+    }
+
     [Fact]
     public async Task A_copied_output_tree_is_up_to_date_and_an_output_edited_by_hand_is_someone_elses()
     {
-        _tree.Slide("a.btf", 1);
-        _tree.Slide("sub/b.btf", 2);
-        Assert.Equal(ExitCodes.Success, (await _tree.RunAsync()).ExitCode);
-        byte[] good = File.ReadAllBytes(_tree.Output("a.tiff"));
+        byte[] good = await ConvertTwoAsync("sub/b.btf");
 
         // cp -r without -p: new files, new modification times, no sidecar anywhere (the record is inside).
         string copy = Path.Combine(_tree.Root, "copy");
@@ -221,6 +227,20 @@ public sealed class BatchCommandTests : IDisposable
         Assert.Equal(ExitCodes.PartialFailure, (await _tree.RunAsync()).ExitCode);
         Assert.Equal("clobbered by hand", File.ReadAllText(_tree.Output("a.tiff")));
         Assert.Equal(ExitCodes.Success, (await _tree.RunAsync("--overwrite")).ExitCode);
+        Assert.Equal(RecordedTime.Masked(good), RecordedTime.MaskedFile(_tree.Output("a.tiff")));
+    }
+
+    [Fact]
+    public async Task An_output_cut_short_after_its_head_is_converted_again()
+    {
+        byte[] good = await ConvertTwoAsync("b.btf");
+
+        // An interrupted copy: the head (every IFD and the record) is whole, the tiles after it are not.
+        File.WriteAllBytes(_tree.Output("a.tiff"), good[..(good.Length * 2 / 3)]);
+        Assert.Equal(ExitCodes.Success, (await _tree.RunAsync()).ExitCode);
+
+        Assert.Single(_tree.Items("converted"));
+        Assert.Single(_tree.Items("skipped"));
         Assert.Equal(RecordedTime.Masked(good), RecordedTime.MaskedFile(_tree.Output("a.tiff")));
     }
 

@@ -46,4 +46,37 @@ internal static class TiffHeadRecord
             return none;
         }
     }
+
+    /// <summary>
+    /// True when a tile or strip of the file's IFDs ends past the file's end, or the IFDs cannot be read: an output
+    /// cut short after its head. An interrupted copy (<c>cp</c>, <c>rsync</c> without checksums, a full disk) writes
+    /// from the start, and btfconvert puts every IFD and the record first, so such a file still has a readable
+    /// record that would otherwise count as up to date.
+    /// </summary>
+    public static async Task<bool> IsCutShortAsync(IByteSource source, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var file = await TiffFileReader.ReadAsync(new CachedReader(source), cancellationToken).ConfigureAwait(false);
+            ulong length = (ulong)source.Length;
+            foreach (var dir in file.Directories)
+            {
+                var offsets = (dir[TiffTag.TileOffsets] ?? dir[TiffTag.StripOffsets])?.GetUInt64Array() ?? [];
+                var counts = (dir[TiffTag.TileByteCounts] ?? dir[TiffTag.StripByteCounts])?.GetUInt64Array() ?? [];
+                for (int i = 0; i < Math.Min(offsets.Length, counts.Length); i++)
+                {
+                    if (offsets[i] > length || counts[i] > length - offsets[i])
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException or NotSupportedException)
+        {
+            return true;
+        }
+    }
 }
