@@ -76,13 +76,8 @@ public sealed class BatchRunner
         }
 
         await using var output = await _storage.OpenReadAsync(existing.Location, ct).ConfigureAwait(false);
-        var record = await TiffHeadRecord.ReadAsync(output, ct).ConfigureAwait(false);
-        if (record.Count > 0 && await TiffHeadRecord.IsCutShortAsync(output, ct).ConfigureAwait(false))
-        {
-            // Our output, but not whole: convert it again rather than count it as up to date.
-            record = new Dictionary<string, string> { [OutputRecord.Stale] = "the output is cut short: its tiles run past its end (an interrupted copy?)" };
-        }
-
+        // Our output but not whole (cut short after its head) comes back stale: it is converted again.
+        var record = await TiffHeadRecord.ReadOfWholeFileAsync(output, ct).ConfigureAwait(false);
         return record.Count > 0 ? existing with { Metadata = record } : existing;
     }
 

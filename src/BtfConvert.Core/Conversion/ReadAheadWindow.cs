@@ -8,8 +8,9 @@ namespace BtfConvert.Core.Conversion;
 /// files). Otherwise it starts at the minimum and grows while both hold: the converter spent at least a quarter of
 /// its time waiting for reads (it is not the bottleneck), and the link still scales. Time, not a count of reads
 /// waited on: reads issued together complete together, so the converter waits for the first of a batch only and
-/// finds the rest done; counting them, the window judged a link-bound converter "mostly not waiting" and stayed at 8. The link is judged from the reads themselves, by Little's law:
-/// N reads in flight that each take T for B bytes deliver N·B/T. Doubling N leaves T as it was while each connection
+/// finds the rest done; counting them, the window judged a link-bound converter "mostly not waiting" and stayed at
+/// 8. The link is judged from the reads themselves, by Little's law: N reads in flight that each take T for B bytes
+/// deliver N·B/T. Doubling N leaves T as it was while each connection
 /// is the limit (object storage: ~50–90 MB/s per connection), and doubles T once the link or the store is full.
 /// Each size is judged only on reads issued at that size (a <see cref="Ticket"/> carries it), so a step is never
 /// judged on reads still draining from the size before: the first version of this class judged the wall-clock rate
@@ -99,9 +100,6 @@ internal sealed class ReadAheadWindow
     /// <summary>Most bytes of pooled read buffers for <paramref name="source"/>: its budget, never past <see cref="MaxReadAheadBytes"/>.</summary>
     public static long PooledBudget(IByteSource source) => Math.Min(MaxReadAheadBytes, source.ReadAheadBudget);
 
-    /// <summary>Most bytes of reads ahead, in buffers or in place, that the window grows to.</summary>
-    public long BudgetBytes => _budget;
-
     /// <summary>Bytes per read now (a run of rows may be a little shorter: whole rows only).</summary>
     public int ReadSize { get; private set; }
 
@@ -114,11 +112,34 @@ internal sealed class ReadAheadWindow
     /// <summary>What a read must carry from its start to <see cref="ReadConsumed"/>: the size it was issued under, and when.</summary>
     public readonly record struct Ticket(int Generation, long IssuedAt);
 
-    /// <summary>Call when a read is started.</summary>
+    /// <summary>Call when a read is started (<see cref="Start"/> does).</summary>
     public Ticket Issue() => new(_generation, Stopwatch.GetTimestamp());
 
+    /// <summary>
+    /// Starts reading <paramref name="into"/> from <paramref name="source"/> at <paramref name="offset"/>; the task
+    /// returns when the read completed. Hand both to <see cref="Finish"/> when the converter needs the bytes.
+    /// </summary>
+    public (Task<long> Read, Ticket Ticket) Start(IByteSource source, long offset, Memory<byte> into, CancellationToken cancellationToken)
+    {
+        var ticket = Issue();
+        return (ReadAsync(source, offset, into, cancellationToken), ticket);
+    }
+
+    /// <summary>
+    /// Waits for a started read of <paramref name="bytes"/> that the converter needs now and judges it; returns how
+    /// long the converter waited (Stopwatch ticks).
+    /// </summary>
+    public long Finish(Task<long> read, Ticket ticket, long bytes)
+    {
+        long waitStart = Stopwatch.GetTimestamp();
+        long completedAt = read.GetAwaiter().GetResult();
+        long now = Stopwatch.GetTimestamp();
+        ReadConsumed(ticket, completedAt, bytes, waitTicks: now - waitStart, consumedAt: now);
+        return now - waitStart;
+    }
+
     /// <summary>Reads into <paramref name="into"/> and returns when the read completed (its duration is what the window judges).</summary>
-    public static async Task<long> ReadAsync(IByteSource source, long offset, Memory<byte> into, CancellationToken cancellationToken)
+    private static async Task<long> ReadAsync(IByteSource source, long offset, Memory<byte> into, CancellationToken cancellationToken)
     {
         await source.ReadExactlyAsync(offset, into, cancellationToken).ConfigureAwait(false);
         return Stopwatch.GetTimestamp();

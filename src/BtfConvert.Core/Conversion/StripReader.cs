@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Numerics;
 using BtfConvert.Core.IO;
 using BtfConvert.Core.Pyramid;
@@ -136,8 +135,8 @@ internal static class StripReader
 
                     byte[]? buffer = inPlace.IsEmpty ? ArrayPool<byte>.Shared.Rent(length) : null;
                     var into = buffer is null ? inPlace : buffer.AsMemory(0, length);
-                    var ticket = window.Issue();
-                    pending.Enqueue((run, buffer, ReadAheadWindow.ReadAsync(source, run.FileOffset, into, cancellationToken), ticket));
+                    var (read, ticket) = window.Start(source, run.FileOffset, into, cancellationToken);
+                    pending.Enqueue((run, buffer, read, ticket));
                     bytesHeld += buffer?.Length ?? 0;
                     timings?.RecordReadAhead(pending.Count, bytesHeld);
                 }
@@ -151,11 +150,7 @@ internal static class StripReader
                 int runBytes = current.RowCount * rowBytes;
                 try
                 {
-                    long waitStart = Stopwatch.GetTimestamp();
-                    long completedAt = task.GetAwaiter().GetResult();
-                    long now = Stopwatch.GetTimestamp();
-                    timings?.AddRead(now - waitStart);
-                    window.ReadConsumed(issued, completedAt, runBytes, waitTicks: now - waitStart, consumedAt: now);
+                    timings?.AddRead(window.Finish(task, issued, runBytes));
                     if (data is null)
                     {
                         target.CommitRows(current.FirstRow, current.RowCount);

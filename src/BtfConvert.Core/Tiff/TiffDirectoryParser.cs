@@ -31,6 +31,7 @@ internal static class TiffDirectoryParser
         for (ulong i = 0; i < count; i++, pos += header.EntrySize)
         {
             ReadOnlySpan<byte> e = bytes.Slice(pos, header.EntrySize);
+            long at = (long)ifdOffset + pos;
             ushort tag = r.UInt16(e);
             var type = (TiffFieldType)r.UInt16(e[2..]);
             ulong n = header.IsBigTiff ? r.UInt64(e[4..]) : r.UInt32(e[4..]);
@@ -48,7 +49,7 @@ internal static class TiffDirectoryParser
                 entries.Add(new RawEntry(tag, type, n, null, -1, -1)
                 {
                     Damage = $"tag {tag} in IFD at {ifdOffset} has an impossible count {n} (overflow)",
-                    At = (long)ifdOffset + pos,
+                    At = at,
                 });
                 continue;
             }
@@ -56,7 +57,7 @@ internal static class TiffDirectoryParser
             long length = (long)n * elementSize;
             if (length <= header.OffsetSize)
             {
-                entries.Add(new RawEntry(tag, type, n, valueArea[..(int)length].ToArray(), -1, length) { At = (long)ifdOffset + pos });
+                entries.Add(new RawEntry(tag, type, n, valueArea[..(int)length].ToArray(), -1, length) { At = at });
             }
             else
             {
@@ -64,7 +65,7 @@ internal static class TiffDirectoryParser
                 string? damage = header.IsBigTiff && r.UInt64(valueArea) > long.MaxValue
                     ? $"tag {tag} in IFD at {ifdOffset} points past any file"
                     : null;
-                entries.Add(new RawEntry(tag, type, n, null, valueOffset, length) { Damage = damage, At = (long)ifdOffset + pos });
+                entries.Add(new RawEntry(tag, type, n, null, valueOffset, length) { Damage = damage, At = at });
             }
         }
 

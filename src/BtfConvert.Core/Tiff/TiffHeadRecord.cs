@@ -15,10 +15,27 @@ internal static class TiffHeadRecord
     /// <summary>Largest XMP value looked at (a record is about 1 KB; S3 caps the metadata copy at 2 KB).</summary>
     public const int MaxPacketLength = 256 << 10;
 
-    public static async Task<Dictionary<string, string>> ReadAsync(IByteSource source, CancellationToken cancellationToken)
+    public static Task<Dictionary<string, string>> ReadAsync(IByteSource source, CancellationToken cancellationToken) =>
+        ReadAsync(new CachedReader(source, HeadReadLength), cancellationToken);
+
+    /// <summary>
+    /// The record, as <see cref="ReadAsync(IByteSource, CancellationToken)"/>, of a file that is whole; for one cut
+    /// short after its head (see <see cref="IsCutShortAsync"/>) only <see cref="OutputRecord.Stale"/> saying so. The
+    /// IFD walk goes through the same cache as the head read, so the header and IFD0 are read once.
+    /// </summary>
+    public static async Task<Dictionary<string, string>> ReadOfWholeFileAsync(IByteSource source, CancellationToken cancellationToken)
+    {
+        var reader = new CachedReader(source, HeadReadLength);
+        var record = await ReadAsync(reader, cancellationToken).ConfigureAwait(false);
+        return record.Count > 0 && await IsCutShortAsync(reader, cancellationToken).ConfigureAwait(false)
+            ? new Dictionary<string, string> { [OutputRecord.Stale] = "the output is cut short: its tiles run past its end (an interrupted copy?)" }
+            : record;
+    }
+
+    private static async Task<Dictionary<string, string>> ReadAsync(CachedReader reader, CancellationToken cancellationToken)
     {
         var none = new Dictionary<string, string>();
-        var reader = new CachedReader(source, HeadReadLength);
+        var source = reader.Source;
         try
         {
             byte[] start = await reader.ReadAtMostAsync(0, TiffHeader.MaxLength, cancellationToken).ConfigureAwait(false);
@@ -53,12 +70,12 @@ internal static class TiffHeadRecord
     /// from the start, and btfconvert puts every IFD and the record first, so such a file still has a readable
     /// record that would otherwise count as up to date.
     /// </summary>
-    public static async Task<bool> IsCutShortAsync(IByteSource source, CancellationToken cancellationToken)
+    private static async Task<bool> IsCutShortAsync(CachedReader reader, CancellationToken cancellationToken)
     {
         try
         {
-            var file = await TiffFileReader.ReadAsync(new CachedReader(source), cancellationToken).ConfigureAwait(false);
-            ulong length = (ulong)source.Length;
+            var file = await TiffFileReader.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
+            ulong length = (ulong)reader.Source.Length;
             foreach (var dir in file.Directories)
             {
                 var offsets = (dir[TiffTag.TileOffsets] ?? dir[TiffTag.StripOffsets])?.GetUInt64Array() ?? [];

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using BtfConvert.Core.IO;
 
 namespace BtfConvert.Core.Conversion.Decoding;
@@ -117,8 +116,7 @@ internal sealed class ChunkPrefetcher : IDisposable
         {
             var read = _reads[_next++];
             byte[] buffer = ArrayPool<byte>.Shared.Rent(read.Length);
-            var ticket = _window.Issue();
-            var task = ReadAheadWindow.ReadAsync(_source, read.Offset, buffer.AsMemory(0, read.Length), _cancellationToken);
+            var (task, ticket) = _window.Start(_source, read.Offset, buffer.AsMemory(0, read.Length), _cancellationToken);
             _active.Add(new ActiveRead(read, buffer, task, ticket));
             ahead += read.FirstGroup > group ? 1 : 0;
             _timings?.RecordReadAhead(ahead, _active.Sum(a => (long)a.Buffer.Length));
@@ -126,11 +124,8 @@ internal sealed class ChunkPrefetcher : IDisposable
 
         foreach (var active in _active.Where(a => a.Read.FirstGroup <= group && !a.Consumed))
         {
-            long waitStart = Stopwatch.GetTimestamp();
-            long completedAt = active.Task.GetAwaiter().GetResult();
-            long now = Stopwatch.GetTimestamp();
+            _window.Finish(active.Task, active.Ticket, active.Read.Length);
             active.Consumed = true;
-            _window.ReadConsumed(active.Ticket, completedAt, active.Read.Length, waitTicks: now - waitStart, consumedAt: now);
         }
     }
 
