@@ -13,7 +13,7 @@ namespace BtfConvert.Aws;
 /// memory (<see cref="S3PartBuffer"/>) and is uploaded last, patched; parts 2..N upload as they fill, a bounded
 /// number at once (<see cref="S3MultipartUpload"/>). Outputs smaller than about two parts go up as one PutObject at
 /// commit. Anything but a successful commit aborts the multipart upload, so no object ever appears at the key.
-/// Memory: part 1 + (PartsInFlightLimit + 1) × part size at most, in buffers of exactly the part size that are reused.
+/// Memory: part 1 + (MaxPartsInFlight + 1) × part size at most, in buffers of exactly the part size that are reused.
 /// </summary>
 public sealed class S3ByteSink : IByteSink
 {
@@ -46,7 +46,7 @@ public sealed class S3ByteSink : IByteSink
         _options = options;
         _settings = settings;
         _metadata = HeaderSafeMetadata(options.Metadata, _uploadToken);
-        _upload = new S3MultipartUpload(client, location, options.ContentType, _metadata, settings.MaxPartsInFlight, settings.PartsInFlightLimit);
+        _upload = new S3MultipartUpload(client, location, options.ContentType, _metadata, settings.InitialPartsInFlight, settings.MaxPartsInFlight);
         Name = location.ToString();
     }
 

@@ -32,7 +32,8 @@ public sealed class S3ByteSource : IByteSource
         _client = client;
         _location = location;
         _settings = settings;
-        _throttle = new ThrottleLimit(settings.EffectiveMaxConcurrentReads);
+        ReadAhead = settings.EffectiveReadAhead;
+        _throttle = new ThrottleLimit(ReadAhead.MaxReads);
         Length = length;
         ETag = eTag;
         Name = location.ToString();
@@ -44,11 +45,7 @@ public sealed class S3ByteSource : IByteSource
     /// <summary>The version being read; every ranged GET must return it.</summary>
     public string ETag { get; }
 
-    public int PreferredReadSize => _settings.ReadSize;
-    public int PreferredConcurrency => Math.Min(_settings.ReadConcurrency, MaxConcurrency);
-    public int MaxConcurrency => _settings.EffectiveMaxConcurrentReads;
-    public long ReadAheadBudget => _settings.ReadBudget;
-    public int MinReadSize => Math.Min(_settings.MinReadSize, _settings.ReadSize);
+    public ReadAheadPolicy ReadAhead { get; }
 
     /// <summary>Most GETs that were in flight at once.</summary>
     public int PeakConcurrentGets => _throttle.PeakActive;

@@ -30,7 +30,7 @@ public sealed class S3DecodedSourceTests(S3ServerFixture server) : IDisposable
         byte[] expected = await Conversions.ReferenceAsync(input, options);
 
         const int readSize = 256 << 10;
-        using var storage = new S3Storage(server.Settings() with { ReadSize = readSize, ReadConcurrency = 3 });
+        using var storage = new S3Storage(server.Settings().WithReads(readSize: readSize, initialReads: 3));
         await using var source = await storage.OpenSourceAsync(server.Uri(key), default);
         var sink = new MemoryByteSink();
         await Conversions.ConvertAsync(source, sink, options);
@@ -58,7 +58,7 @@ public sealed class S3DecodedSourceTests(S3ServerFixture server) : IDisposable
         // 20 ms and 1 MB/s per connection with 64 KiB ranges: each read takes ~85 ms, so the decoder waits and two
         // reads ahead (the start) leave most of the link idle.
         await using var proxy = new TcpFaultProxy(server.Port) { Latency = TimeSpan.FromMilliseconds(20), BytesPerSecondPerConnection = 1_000_000 };
-        using var storage = new S3Storage(server.Settings(proxy.Endpoint) with { ReadSize = 64 << 10, ReadConcurrency = 2, MaxConcurrentReads = 16 });
+        using var storage = new S3Storage(server.Settings(proxy.Endpoint).WithReads(readSize: 64 << 10, initialReads: 2) with { MaxConcurrentReads = 16 });
         await using var source = await storage.OpenSourceAsync(server.Uri(key), default);
         var sink = new MemoryByteSink();
         var result = await Conversions.ConvertAsync(source, sink, options);

@@ -19,7 +19,7 @@ public sealed class S3SinkTests(S3ServerFixture server)
         server.Require();
         var options = Conversions.Options(TileCompression.None);
         byte[] expected = await Conversions.ReferenceAsync(Input, options);
-        using var storage = new S3Storage(server.Settings() with { PartSize = 64 << 10, MaxPartsInFlight = 3 });
+        using var storage = new S3Storage(server.Settings() with { PartSize = 64 << 10, InitialPartsInFlight = 3 });
         string key = server.NewKey("out.tiff");
         await using var source = new MemoryByteSource(Conversions.InputName, Input);
         await using var sink = (S3ByteSink)await storage.CreateAsync(server.Uri(key), Metadata(), default);
@@ -185,8 +185,7 @@ public sealed class S3SinkTests(S3ServerFixture server)
     {
         public string Name => inner.Name;
         public long Length => inner.Length;
-        public int PreferredReadSize => 16 << 10;
-        public int PreferredConcurrency => 1;
+        public ReadAheadPolicy ReadAhead { get; } = ReadAheadPolicy.Fixed(16 << 10, 1);
         public ValueTask ReadExactlyAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
             inner.ReadExactlyAsync(offset, buffer, cancellationToken);
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -46,7 +46,7 @@ public sealed class S3SourceTests(S3ServerFixture server)
         server.Require();
         string key = server.NewKey(Conversions.InputName);
         await server.PutAsync(key, Small);
-        using var storage = new S3Storage(server.Settings() with { ReadSize = 16 << 10, ReadConcurrency = 1 });
+        using var storage = new S3Storage(server.Settings().WithReads(readSize: 16 << 10, initialReads: 1));
         await using var s3Source = await storage.OpenSourceAsync(server.Uri(key), default);
         byte[] replacement = SampleInputs.Btf(700, 500, seed: 99);
         var source = new HookedSource(s3Source, async n =>

@@ -43,7 +43,7 @@ public sealed class S3ThroughputTests(S3ServerFixture server) : IDisposable
         // 1 MB/s and 20 ms per connection: the link, not the converter, is the limit, and every doubling of the
         // reads in flight doubles throughput, far beyond the noise the window ignores.
         await using var proxy = new TcpFaultProxy(server.Port) { Latency = TimeSpan.FromMilliseconds(20), BytesPerSecondPerConnection = 1_000_000 };
-        using var storage = new S3Storage(server.Settings(proxy.Endpoint) with { ReadConcurrency = 2, MaxConcurrentReads = 16 });
+        using var storage = new S3Storage(server.Settings(proxy.Endpoint).WithReads(initialReads: 2) with { MaxConcurrentReads = 16 });
         await using var source = await storage.OpenSourceAsync(server.Uri(key), default);
 
         var (result, output) = await ConvertToMemoryAsync(source, options);
@@ -65,13 +65,7 @@ public sealed class S3ThroughputTests(S3ServerFixture server) : IDisposable
         // reads fill in place) bound the window; split to 256 and then 128 KiB, the same bytes carry more connections.
         // Whatever the window does, the pooled buffers never pass the 2 MiB.
         await using var proxy = new TcpFaultProxy(server.Port) { Latency = TimeSpan.FromMilliseconds(20), BytesPerSecondPerConnection = 1_000_000 };
-        using var storage = new S3Storage(server.Settings(proxy.Endpoint) with
-        {
-            ReadSize = 512 << 10,
-            MinReadSize = 128 << 10,
-            ReadConcurrency = 2,
-            DefaultReadBudget = 2 << 20,
-        });
+        using var storage = new S3Storage(server.Settings(proxy.Endpoint).WithReads(readSize: 512 << 10, initialReads: 2, minReadSize: 128 << 10, bufferBudget: 2 << 20));
         await using var source = await storage.OpenSourceAsync(server.Uri(key), default);
 
         var (result, output) = await ConvertToMemoryAsync(source, options);
@@ -91,7 +85,7 @@ public sealed class S3ThroughputTests(S3ServerFixture server) : IDisposable
         var (key, expected) = await StageAsync(options);
         await using var proxy = new TcpFaultProxy(server.Port) { Latency = TimeSpan.FromMilliseconds(20), BytesPerSecondPerConnection = 1_000_000 };
         const int cap = 6;
-        using var storage = new S3Storage(server.Settings(proxy.Endpoint) with { ReadConcurrency = 2, MaxConcurrentReads = cap });
+        using var storage = new S3Storage(server.Settings(proxy.Endpoint).WithReads(initialReads: 2) with { MaxConcurrentReads = cap });
         await using var source = await storage.OpenSourceAsync(server.Uri(key), default);
 
         var (result, output) = await ConvertToMemoryAsync(source, options);
@@ -111,7 +105,7 @@ public sealed class S3ThroughputTests(S3ServerFixture server) : IDisposable
         var options = Conversions.Options(TileCompression.Deflate);
         var (key, expected) = await StageAsync(options);
         await using var proxy = new TcpFaultProxy(server.Port) { Latency = TimeSpan.FromMilliseconds(5) };
-        using var storage = new S3Storage(server.Settings(proxy.Endpoint) with { ReadConcurrency = 8, MaxConcurrentReads = 8 });
+        using var storage = new S3Storage(server.Settings(proxy.Endpoint).WithReads(initialReads: 8) with { MaxConcurrentReads = 8 });
         await using var source = await storage.OpenSourceAsync(server.Uri(key), default);
         var info = await SourceInspector.InspectAsync(source, default);
         // The first eight pixel GETs, all sent at once, are answered 503 SlowDown.
@@ -183,7 +177,7 @@ public sealed class S3ThroughputTests(S3ServerFixture server) : IDisposable
         byte[] expected = await Conversions.ReferenceAsync(Input, options);
         // 150 ms before every answer: each 64 KiB part takes far longer to upload than to fill.
         await using var proxy = new TcpFaultProxy(server.Port) { Latency = TimeSpan.FromMilliseconds(150) };
-        using var storage = new S3Storage(server.Settings(proxy.Endpoint) with { PartSize = 64 << 10, MaxPartsInFlight = 2, PartsInFlightLimit = 5 });
+        using var storage = new S3Storage(server.Settings(proxy.Endpoint) with { PartSize = 64 << 10, InitialPartsInFlight = 2, MaxPartsInFlight = 5 });
         string outKey = server.NewKey("out.tiff");
         int peak;
         await using (var sink = (S3ByteSink)await storage.CreateAsync(server.Uri(outKey), SinkOptions.Default, default))

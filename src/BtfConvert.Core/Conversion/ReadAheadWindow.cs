@@ -26,13 +26,6 @@ namespace BtfConvert.Core.Conversion;
 /// </summary>
 internal sealed class ReadAheadWindow
 {
-    /// <summary>
-    /// Most bytes of read buffers one conversion holds (reads in flight plus reads waiting for the converter),
-    /// whatever the source asks for: half the 256 MB per-conversion budget; the level chain at the real slide width
-    /// takes ~140 MB (two bands per level), and runs read straight into its bands need no buffer.
-    /// </summary>
-    public const long MaxReadAheadBytes = 128L << 20;
-
     /// <summary>Gains below 10 % are within the noise of a shared machine and not worth more connections and memory.</summary>
     internal const double MinGain = 1.10;
 
@@ -87,18 +80,13 @@ internal sealed class ReadAheadWindow
     }
 
     /// <summary>
-    /// A window for <paramref name="source"/> with reads of at least <paramref name="smallestRead"/> bytes (a whole
-    /// row): <paramref name="readSize"/> at first, from <paramref name="initial"/> reads up to the source's
-    /// <see cref="IByteSource.MaxConcurrency"/>, and as many bytes as <see cref="PooledBudget"/> of buffers plus
-    /// <paramref name="inPlaceBytes"/> that reads may fill in place (the strip reader's free band). The caller keeps
-    /// its buffers within <see cref="PooledBudget"/>.
+    /// A window following <paramref name="policy"/> with reads of at least <paramref name="smallestRead"/> bytes (a
+    /// whole row), and as many bytes as the policy's pooled budget plus <paramref name="inPlaceBytes"/> that reads may
+    /// fill in place (the converter's free band). The caller keeps its buffers within the pooled budget.
     /// </summary>
-    public static ReadAheadWindow For(IByteSource source, int initial, int readSize, int smallestRead = 1, long inPlaceBytes = 0) =>
-        new(initial, source.MaxConcurrency, Math.Max(readSize, smallestRead), Math.Max(source.MinReadSize, smallestRead),
-            PooledBudget(source) + Math.Max(0, inPlaceBytes));
-
-    /// <summary>Most bytes of pooled read buffers for <paramref name="source"/>: its budget, never past <see cref="MaxReadAheadBytes"/>.</summary>
-    public static long PooledBudget(IByteSource source) => Math.Min(MaxReadAheadBytes, source.ReadAheadBudget);
+    public static ReadAheadWindow For(ReadAheadPolicy policy, int smallestRead = 1, long inPlaceBytes = 0) =>
+        new(policy.InitialReads, policy.MaxReads, Math.Max(policy.ReadSize, smallestRead), Math.Max(policy.MinReadSize, smallestRead),
+            policy.PooledBudget + Math.Max(0, inPlaceBytes));
 
     /// <summary>Bytes per read now (a run of rows may be a little shorter: whole rows only).</summary>
     public int ReadSize { get; private set; }
@@ -112,38 +100,8 @@ internal sealed class ReadAheadWindow
     /// <summary>What a read must carry from its start to <see cref="ReadConsumed"/>: the size it was issued under, and when.</summary>
     public readonly record struct Ticket(int Generation, long IssuedAt);
 
-    /// <summary>Call when a read is started (<see cref="Start"/> does).</summary>
+    /// <summary>Call when a read is started.</summary>
     public Ticket Issue() => new(_generation, Stopwatch.GetTimestamp());
-
-    /// <summary>
-    /// Starts reading <paramref name="into"/> from <paramref name="source"/> at <paramref name="offset"/>; the task
-    /// returns when the read completed. Hand both to <see cref="Finish"/> when the converter needs the bytes.
-    /// </summary>
-    public (Task<long> Read, Ticket Ticket) Start(IByteSource source, long offset, Memory<byte> into, CancellationToken cancellationToken)
-    {
-        var ticket = Issue();
-        return (ReadAsync(source, offset, into, cancellationToken), ticket);
-    }
-
-    /// <summary>
-    /// Waits for a started read of <paramref name="bytes"/> that the converter needs now and judges it; returns how
-    /// long the converter waited (Stopwatch ticks).
-    /// </summary>
-    public long Finish(Task<long> read, Ticket ticket, long bytes)
-    {
-        long waitStart = Stopwatch.GetTimestamp();
-        long completedAt = read.GetAwaiter().GetResult();
-        long now = Stopwatch.GetTimestamp();
-        ReadConsumed(ticket, completedAt, bytes, waitTicks: now - waitStart, consumedAt: now);
-        return now - waitStart;
-    }
-
-    /// <summary>Reads into <paramref name="into"/> and returns when the read completed (its duration is what the window judges).</summary>
-    private static async Task<long> ReadAsync(IByteSource source, long offset, Memory<byte> into, CancellationToken cancellationToken)
-    {
-        await source.ReadExactlyAsync(offset, into, cancellationToken).ConfigureAwait(false);
-        return Stopwatch.GetTimestamp();
-    }
 
     /// <summary>
     /// One read handed to the converter at <paramref name="consumedAt"/>: its ticket, when it completed, its size,

@@ -196,7 +196,7 @@ public static class SourceInspector
         int rowBytes = image.RowBytes;
         var pixels = new byte[(long)rowBytes * image.Height];
         int y = 0;
-        DecodingRowReader.ReadRows(source, image, source.PreferredReadSize, 1,
+        DecodingRowReader.ReadRows(source, image, source.ReadAhead with { InitialReads = 1 },
             row => row.CopyTo(pixels.AsSpan(y++ * rowBytes)), null, ct);
         string description = $"BtfConvert associated image: source IFD {index}, {image.Width}x{image.Height} {image.Describe()}";
         return new AssociatedImage(index, image.Width, image.Height, image.SamplesPerPixel, pixels, description);

@@ -1,20 +1,16 @@
-using System.Buffers;
-using System.Numerics;
 using BtfConvert.Core.IO;
 using BtfConvert.Core.Pyramid;
 
 namespace BtfConvert.Core.Conversion;
 
 /// <summary>
-/// Delivers the main image's rows in order with one pass of large reads: consecutive rows that are adjacent in the
-/// file (the usual case: strips stored in order) are coalesced into reads of about the source's preferred size, and
-/// a bounded number of reads run ahead of the consumer. How many is decided by <see cref="ReadAheadWindow"/>
-/// between the source's <see cref="IByteSource.PreferredConcurrency"/> and <see cref="IByteSource.MaxConcurrency"/>,
-/// never past <see cref="ReadAheadWindow.MaxReadAheadBytes"/>. Strips stored out of order are still read once each, in image order.
-/// A run is read straight into the target's band when the target offers that memory (runs never cross a band
-/// boundary, so each fits one band). A run whose band is still being encoded waits when the read-ahead is shallow,
-/// else goes through a pooled buffer and a row copy, as do all rows when the target offers no memory.
-/// Memory: at most read-ahead × read size (≤ 128 MiB) of buffers, whatever the image size; none for runs read in place.
+/// Delivers the main image's plain strips as rows in order with one pass of large reads: the strip planner of the
+/// <see cref="ReadAheadEngine{TPart}"/>. Consecutive rows that are adjacent in the file (the usual case: strips stored
+/// in order) are coalesced into runs of the window's read size, planned as they are needed so that a split takes effect
+/// at once; strips stored out of order are still read once each, in image order. A run is read straight into the
+/// target's band when the target offers that memory (runs never cross a band boundary, so each fits one band); a run
+/// whose band is still being encoded, or that is delivered bottom-up, goes through a pooled buffer and a row copy, as
+/// do all rows when the target offers no memory.
 /// </summary>
 internal static class StripReader
 {
@@ -79,131 +75,85 @@ internal static class StripReader
     /// <summary>
     /// Reads every row into <paramref name="target"/>, committing or pushing rows in order on the calling thread
     /// (which may block for back-pressure). <paramref name="onProgress"/> is called after each run with rows done
-    /// and bytes read.
-    /// <paramref name="readAhead"/> reads are kept in flight at first; up to the source's
-    /// <see cref="IByteSource.MaxConcurrency"/> as <see cref="ReadAheadWindow"/> decides.
+    /// and bytes read. The <see cref="ReadAheadEngine{TPart}"/> decides how many runs are read ahead, following
+    /// <paramref name="policy"/>.
     /// </summary>
-    public static void ReadRows(IByteSource source, SourceImage image, int readSize, int readAhead,
+    public static void ReadRows(IByteSource source, SourceImage image, ReadAheadPolicy policy,
         IRowTarget target, Action<long, long>? onProgress, CancellationToken cancellationToken,
         StageTimings? timings = null, bool bottomUp = false)
     {
         int rowBytes = image.RowBytes;
-        long bandBytes = (long)target.BandRows * rowBytes;
+        var planner = new Planner(image, target, bottomUp);
         // Reads into the next band need no buffer: the window may hold a band more than its buffers. At the real
         // slide's width a band (256 rows, 34.6 MB) is more than 16 reads of 2 MiB; a window smaller than a band plus
         // the flush left the converter waiting one read's latency per band (30 ms / 20 MB/s: 124 MB/s).
-        var window = ReadAheadWindow.For(source, readAhead, readSize, smallestRead: rowBytes, inPlaceBytes: bandBytes);
-        long pooledBudget = ReadAheadWindow.PooledBudget(source);
-        // A null buffer: the run is read into the target's band in place. A read's task returns when it completed.
-        var pending = new Queue<(RowRun Run, byte[]? Buffer, Task<long> Read, ReadAheadWindow.Ticket Ticket)>();
-        using var runs = PlanReads(image, () => window.ReadSize, bottomUp, target.BandRows).GetEnumerator();
-        RowRun? held = null;
-        long bytesRead = 0;
+        using var engine = new ReadAheadEngine<RowRun>(source, policy, planner, cancellationToken, timings,
+            smallestRead: rowBytes, inPlaceBytes: (long)target.BandRows * rowBytes);
         int rowsDone = 0;
-        long bytesHeld = 0;
-        try
+        while (true)
         {
-            while (true)
+            engine.Fill();
+            if (engine.NextInOrder() is not { } read)
             {
-                while (pending.Count < window.Size && (held is not null || runs.MoveNext()))
-                {
-                    var run = held ?? runs.Current;
-                    held = null;
-                    int length = run.RowCount * rowBytes;
-                    // A bottom-up run arrives last row first: it cannot be read into place.
-                    var inPlace = run.Reversed ? Memory<byte>.Empty : target.TryReserveRows(run.FirstRow, run.RowCount);
-                    // A shallow read-ahead (local files: 2 × 4 MiB against a 15-35 MB band) loses nothing by pausing
-                    // until the band a run belongs to is free: the producer waits for that band at the next flush
-                    // anyway. A deep one (S3 latency) keeps reading, into pooled buffers, and pays a row copy.
-                    bool waitForBand = (long)window.Size * window.ReadSize <= bandBytes;
-                    if (inPlace.IsEmpty && !run.Reversed && pending.Count > 0 && waitForBand)
-                    {
-                        // Its band is still being encoded; the reads in flight keep the producer busy meanwhile.
-                        held = run;
-                        break;
-                    }
-
-                    // The pool hands out power-of-two arrays: count what a read really holds.
-                    long bufferBytes = inPlace.IsEmpty ? (long)BitOperations.RoundUpToPowerOf2((uint)length) : 0;
-                    if (pending.Count > 0 && bytesHeld + bufferBytes > pooledBudget)
-                    {
-                        // The buffers are full (reads issued before a split still hold their larger ones, or the next
-                        // band is busy): wait until one is consumed.
-                        held = run;
-                        break;
-                    }
-
-                    byte[]? buffer = inPlace.IsEmpty ? ArrayPool<byte>.Shared.Rent(length) : null;
-                    var into = buffer is null ? inPlace : buffer.AsMemory(0, length);
-                    var (read, ticket) = window.Start(source, run.FileOffset, into, cancellationToken);
-                    pending.Enqueue((run, buffer, read, ticket));
-                    bytesHeld += buffer?.Length ?? 0;
-                    timings?.RecordReadAhead(pending.Count, bytesHeld);
-                }
-
-                if (pending.Count == 0)
-                {
-                    break;
-                }
-
-                var (current, data, task, issued) = pending.Dequeue();
-                int runBytes = current.RowCount * rowBytes;
-                try
-                {
-                    timings?.AddRead(window.Finish(task, issued, runBytes));
-                    if (data is null)
-                    {
-                        target.CommitRows(current.FirstRow, current.RowCount);
-                    }
-
-                    for (int i = 0; data is not null && i < current.RowCount; i++)
-                    {
-                        int r = current.Reversed ? current.RowCount - 1 - i : i;
-                        target.PushRow(data.AsSpan(r * rowBytes, rowBytes));
-                    }
-                }
-                finally
-                {
-                    ReturnBuffer(data);
-                    bytesHeld -= data?.Length ?? 0;
-                }
-
-                bytesRead += runBytes;
-                rowsDone += current.RowCount;
-                onProgress?.Invoke(rowsDone, bytesRead);
-                cancellationToken.ThrowIfCancellationRequested();
+                break;
             }
-        }
-        finally
-        {
-            timings?.SetReadAheadSteps(window.Steps);
-            // Let reads still in flight finish before their buffers go back to the pool.
-            foreach (var (_, buffer, read, _) in pending)
+
+            var run = read.Part;
+            if (read.InPlace)
             {
-                try
-                {
-                    read.GetAwaiter().GetResult();
-                }
-                catch (Exception)
-                {
-                    // already failing; the first error is the one reported
-                }
-
-                ReturnBuffer(buffer);
+                target.CommitRows(run.FirstRow, run.RowCount);
             }
+            else
+            {
+                var data = read.Data.Span;
+                for (int i = 0; i < run.RowCount; i++)
+                {
+                    int r = run.Reversed ? run.RowCount - 1 - i : i;
+                    target.PushRow(data.Slice(r * rowBytes, rowBytes));
+                }
+            }
+
+            engine.Release(read);
+            rowsDone += run.RowCount;
+            onProgress?.Invoke(rowsDone, engine.BytesRead);
+            cancellationToken.ThrowIfCancellationRequested();
         }
     }
 
-    private static void ReturnBuffer(byte[]? buffer)
+    /// <summary>
+    /// Plans the runs at the window's read size as they are needed, each read straight into the target's band when it
+    /// offers that memory (runs never cross a band boundary, so each fits one band).
+    /// </summary>
+    private sealed class Planner(SourceImage image, IRowTarget target, bool bottomUp) : IReadPlanner<RowRun>
     {
-        if (buffer is not null)
+        private readonly bool _targetOffersMemory = target is not PushOnly;
+        private IEnumerator<RowRun>? _runs;
+        private int _readSize;
+        private RowRun? _next;
+
+        public bool TryPeek(int readSize, out PlannedRead<RowRun> read)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _readSize = readSize;
+            _runs ??= PlanReads(image, () => _readSize, bottomUp, target.BandRows).GetEnumerator();
+            _next ??= _runs.MoveNext() ? _runs.Current : null;
+            if (_next is not { } run)
+            {
+                read = default;
+                return false;
+            }
+
+            int length = run.RowCount * image.RowBytes;
+            // A bottom-up run arrives last row first: it cannot be read into place.
+            var inPlace = run.Reversed || !_targetOffersMemory ? Memory<byte>.Empty : target.TryReserveRows(run.FirstRow, run.RowCount);
+            read = new PlannedRead<RowRun>(run, run.FileOffset, length, inPlace, PlaceBusy: inPlace.IsEmpty && !run.Reversed && _targetOffersMemory);
+            return true;
         }
+
+        public void Advance() => _next = null;
     }
 
     /// <summary>A target that only takes pushed rows (through <paramref name="onRow"/>: a flip, say) and offers no memory.</summary>
-    public sealed class PushOnly(Action<ReadOnlySpan<byte>> onRow, int bandRows) : IRowTarget
+    internal sealed class PushOnly(Action<ReadOnlySpan<byte>> onRow, int bandRows) : IRowTarget
     {
         public int BandRows => bandRows;
 

@@ -106,7 +106,7 @@ public static class TiffConverter
         {
             try
             {
-                int readSize = options.ReadSize > 0 ? options.ReadSize : input.PreferredReadSize;
+                var policy = input.ReadAhead.WithReadSize(options.ReadSize);
                 var onRow = orientation.Uprighting(image.RowBytes, image.SamplesPerPixel, row => pyramid.Top.PushRow(row));
                 Action<long, long> onProgress = (rows, bytes) => progress?.Report(new ConversionProgress(rows, image.Height, bytes, output.Position));
                 // Plain uncompressed strips stored upright are read straight into the level-0 band (the fast path);
@@ -114,12 +114,12 @@ public static class TiffConverter
                 if (image.IsPlainStrips)
                 {
                     IRowTarget target = orientation.IsUpright ? pyramid.Top : new StripReader.PushOnly(onRow, pyramid.Top.BandRows);
-                    StripReader.ReadRows(input, image, readSize, input.PreferredConcurrency, target, onProgress,
+                    StripReader.ReadRows(input, image, policy, target, onProgress,
                         pipeline.Token, timings, orientation.BottomUp);
                 }
                 else
                 {
-                    Decoding.DecodingRowReader.ReadRows(input, image, readSize, input.PreferredConcurrency, onRow, onProgress, pipeline.Token, timings);
+                    Decoding.DecodingRowReader.ReadRows(input, image, policy, onRow, onProgress, pipeline.Token, timings);
                 }
 
                 timings.SetProducerCpu(ThreadCpuTime.OfCurrentThread());

@@ -2,7 +2,7 @@ namespace BtfConvert.Core.IO;
 
 /// <summary>
 /// Random-access, read-only bytes: a local file or a remote object read by ranges.
-/// Implementations must be safe for concurrent <see cref="ReadExactlyAsync"/> calls, because the strip reader
+/// Implementations must be safe for concurrent <see cref="ReadExactlyAsync"/> calls, because the read-ahead
 /// keeps several reads in flight to hide latency.
 /// </summary>
 public interface IByteSource : IAsyncDisposable
@@ -13,30 +13,11 @@ public interface IByteSource : IAsyncDisposable
     /// <summary>Total size in bytes, known up front (stat or HeadObject).</summary>
     long Length { get; }
 
-    /// <summary>Size of one bulk read that this source serves efficiently (a local file: a few MiB; S3: 8 MiB or so).</summary>
-    int PreferredReadSize { get; }
-
-    /// <summary>How many bulk reads to keep in flight at first.</summary>
-    int PreferredConcurrency { get; }
-
     /// <summary>
-    /// Most bulk reads worth keeping in flight. Above <see cref="PreferredConcurrency"/> (a remote store, where one
-    /// connection is slow) the strip reader adds reads while the converter waits on them and throughput grows;
-    /// equal to it (the default) keeps the read-ahead fixed.
+    /// How to read this source ahead of the converter: a local file a fixed few reads of a few MiB; a remote store
+    /// more, smaller reads that grow in number while the converter waits on them.
     /// </summary>
-    int MaxConcurrency => PreferredConcurrency;
-
-    /// <summary>
-    /// Most bytes of read buffers worth holding ahead of the converter; the default keeps the read-ahead at
-    /// <see cref="MaxConcurrency"/> reads of <see cref="PreferredReadSize"/>.
-    /// </summary>
-    long ReadAheadBudget => (long)MaxConcurrency * PreferredReadSize;
-
-    /// <summary>
-    /// Smallest bulk read worth sending: below <see cref="PreferredReadSize"/> (a remote store) the strip reader
-    /// splits slow reads to carry more connections in the same memory; equal to it (the default) never splits.
-    /// </summary>
-    int MinReadSize => PreferredReadSize;
+    ReadAheadPolicy ReadAhead { get; }
 
     /// <summary>
     /// The version every read is pinned to (an S3 ETag, a local file's size+mtime fingerprint), recorded with the

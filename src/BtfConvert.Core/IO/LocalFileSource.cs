@@ -22,8 +22,8 @@ internal sealed class LocalFileSource : IByteSource
     public string Name { get; }
     public long Length { get; }
     public string ETag { get; }
-    public int PreferredReadSize => 4 << 20;
-    public int PreferredConcurrency => 2;
+    /// <summary>Two reads of 4 MiB keep a local disk or the page cache busy; more only hold memory.</summary>
+    public ReadAheadPolicy ReadAhead { get; } = ReadAheadPolicy.Fixed(4 << 20, 2);
 
     public static LocalFileSource Open(string path)
     {

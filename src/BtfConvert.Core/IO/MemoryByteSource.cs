@@ -7,8 +7,7 @@ internal sealed class MemoryByteSource(string name, ReadOnlyMemory<byte> data, s
     public string Name { get; } = name;
     public string? ETag { get; } = eTag;
     public long Length => data.Length;
-    public int PreferredReadSize => 1 << 20;
-    public int PreferredConcurrency => 1;
+    public ReadAheadPolicy ReadAhead { get; } = ReadAheadPolicy.Fixed(1 << 20, 1);
 
     public ValueTask ReadExactlyAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
     {

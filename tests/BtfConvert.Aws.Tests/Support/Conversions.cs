@@ -35,9 +35,7 @@ public sealed class HookedSource(IByteSource inner, Func<int, Task> beforeRead) 
 
     public string Name => inner.Name;
     public long Length => inner.Length;
-    public int PreferredReadSize => inner.PreferredReadSize;
-    public int PreferredConcurrency => inner.PreferredConcurrency;
-    public int MaxConcurrency => inner.MaxConcurrency;
+    public ReadAheadPolicy ReadAhead => inner.ReadAhead;
     public string? ETag => inner.ETag;
 
     public async ValueTask ReadExactlyAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)

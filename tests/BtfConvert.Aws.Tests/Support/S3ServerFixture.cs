@@ -130,8 +130,7 @@ public sealed class S3ServerFixture : IAsyncLifetime
     public S3Settings Settings(string? endpoint = null) => new(EndpointUrl: endpoint ?? Endpoint, PathStyle: true)
     {
         Credentials = new BasicAWSCredentials(AccessKey, SecretKey),
-        ReadSize = 64 << 10,
-        ReadConcurrency = 4,
+        ReadAhead = new S3Settings().ReadAhead with { ReadSize = 64 << 10, InitialReads = 4 },
         RetryBaseDelay = TimeSpan.FromMilliseconds(20),
         StallTimeout = TimeSpan.FromSeconds(1),
         RequestTimeout = TimeSpan.FromSeconds(20),
@@ -259,4 +258,21 @@ public sealed class S3ServerFixture : IAsyncLifetime
 public sealed class S3Collection : ICollectionFixture<S3ServerFixture>
 {
     public const string Name = "s3rver";
+}
+
+/// <summary>Shorthands for tests that shape the read-ahead.</summary>
+public static class S3SettingsForTests
+{
+    /// <summary><paramref name="settings"/> with the given read-ahead values changed; the rest as they were.</summary>
+    public static S3Settings WithReads(this S3Settings settings, int? readSize = null, int? initialReads = null, int? minReadSize = null,
+        long? bufferBudget = null) => settings with
+    {
+        ReadAhead = settings.ReadAhead with
+        {
+            ReadSize = readSize ?? settings.ReadAhead.ReadSize,
+            InitialReads = initialReads ?? settings.ReadAhead.InitialReads,
+            MinReadSize = minReadSize ?? settings.ReadAhead.MinReadSize,
+            BufferBudget = bufferBudget ?? settings.ReadAhead.BufferBudget,
+        },
+    };
 }

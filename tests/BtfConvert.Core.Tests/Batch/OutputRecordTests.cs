@@ -165,8 +165,7 @@ public sealed class OutputRecordTests : IDisposable
         public int Reads { get; private set; }
         public string Name => inner.Name;
         public long Length => inner.Length;
-        public int PreferredReadSize => inner.PreferredReadSize;
-        public int PreferredConcurrency => inner.PreferredConcurrency;
+        public ReadAheadPolicy ReadAhead => inner.ReadAhead;
 
         public ValueTask ReadExactlyAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
         {

@@ -39,8 +39,7 @@ public sealed class StallWatchdogTests : IDisposable
     {
         public string Name => inner.Name;
         public long Length => inner.Length;
-        public int PreferredReadSize => inner.PreferredReadSize;
-        public int PreferredConcurrency => 1;
+        public ReadAheadPolicy ReadAhead => ReadAheadPolicy.Fixed(inner.ReadAhead.ReadSize, 1);
 
         public async ValueTask ReadExactlyAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
         {

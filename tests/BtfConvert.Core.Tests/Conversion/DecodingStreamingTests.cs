@@ -20,8 +20,7 @@ public sealed class DecodingStreamingTests : IDisposable
         public int Reads;
         public string Name => inner.Name;
         public long Length => inner.Length;
-        public int PreferredReadSize => 1 << 20;
-        public int PreferredConcurrency => 3;
+        public ReadAheadPolicy ReadAhead { get; } = ReadAheadPolicy.Fixed(1 << 20, 3);
 
         public ValueTask ReadExactlyAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
         {
@@ -39,7 +38,7 @@ public sealed class DecodingStreamingTests : IDisposable
         int readsBefore = source.Reads;
         int rows = 0;
         long before = GC.GetAllocatedBytesForCurrentThread();
-        DecodingRowReader.ReadRows(source, info.Main, source.PreferredReadSize, source.PreferredConcurrency, _ => rows++, null, default);
+        DecodingRowReader.ReadRows(source, info.Main, source.ReadAhead, _ => rows++, null, default);
         return (GC.GetAllocatedBytesForCurrentThread() - before, rows, source.Reads - readsBefore);
     }
 

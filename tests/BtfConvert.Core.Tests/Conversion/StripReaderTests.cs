@@ -55,7 +55,7 @@ public class StripReaderTests
         var target = new RecordingTarget(spec.Width, spec.Height, bandRows: 24, offersMemory);
 
         // 7 rows per read, 3 reads ahead: runs end at strip ends, at band ends (24 rows) and every 7 rows.
-        StripReader.ReadRows(source, image, readSize: 7 * image.RowBytes, readAhead: 3, target, null, default);
+        StripReader.ReadRows(source, image, ReadAheadPolicy.Fixed(7 * image.RowBytes, 3), target, null, default);
 
         Assert.Equal(new TissuePattern(spec.Seed, spec.Width, spec.Height, 3).Render(), target.Image);
         Assert.Equal(offersMemory ? spec.Height : 0, target.RowsCommitted);

@@ -106,8 +106,7 @@ public sealed class FailureAtomicityTests : IDisposable
     {
         public string Name => inner.Name;
         public long Length => inner.Length;
-        public int PreferredReadSize => 64 << 10;
-        public int PreferredConcurrency => 2;
+        public ReadAheadPolicy ReadAhead { get; } = ReadAheadPolicy.Fixed(64 << 10, 2);
 
         public ValueTask ReadExactlyAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
             offset + buffer.Length > failAtOffset

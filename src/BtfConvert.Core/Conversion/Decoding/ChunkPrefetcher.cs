@@ -1,173 +1,152 @@
-using System.Buffers;
 using BtfConvert.Core.IO;
 
 namespace BtfConvert.Core.Conversion.Decoding;
 
 /// <summary>
-/// Reads the compressed chunks an image's groups need with few large reads, ahead of the decoder. Each plane's
-/// chunks are coalesced in group order into reads of up to the source's preferred size (small gaps read through),
-/// so a compressed image costs about as many requests as its size in read-size units — on S3 a handful of ranged
-/// GETs per 8 MiB, never one per strip or tile — and planar images read their planes as parallel sequential runs.
-/// How many reads run beyond the current group is decided by a <see cref="ReadAheadWindow"/>, as for plain strips:
-/// fixed for local files, growing over a slow link while the decoder waits.
-/// Memory: the reads the current group needs plus at most the window's reads beyond it (≤ 128 MiB of buffers).
+/// Reads the compressed chunks an image's groups need with few large reads, ahead of the decoder: the chunk planner of
+/// the <see cref="ReadAheadEngine{TPart}"/>. Each plane's chunks are coalesced in group order into reads of up to the
+/// window's read size (small gaps read through), so a compressed image costs about as many requests as its size in
+/// read-size units — on S3 a handful of ranged GETs per 8 MiB, never one per strip or tile — and planar images read
+/// their planes as parallel sequential runs. Reads are planned as they are issued, so a split of the window's reads
+/// takes effect at once; a chunk is never split (it may make a read larger than the read size on its own).
+/// Memory: the reads the current group needs plus the engine's pooled budget beyond them (≤ 128 MiB of buffers).
 /// </summary>
 internal sealed class ChunkPrefetcher : IDisposable
 {
     /// <summary>Gaps up to this are read through rather than starting another request.</summary>
     internal const int MaxGap = 64 << 10;
 
-    private readonly IByteSource _source;
-    private readonly IReadOnlyList<PlannedRead> _reads;
-    private readonly ReadAheadWindow _window;
-    private readonly CancellationToken _cancellationToken;
-    private readonly StageTimings? _timings;
-    private readonly List<ActiveRead> _active = [];
-    private int _next;
+    private readonly ReadAheadEngine<PlannedRead> _engine;
 
     internal readonly record struct PlannedRead(long Offset, int Length, int FirstGroup, int LastGroup);
 
-    private sealed record ActiveRead(PlannedRead Read, byte[] Buffer, Task<long> Task, ReadAheadWindow.Ticket Ticket)
-    {
-        /// <summary>Its first group was prepared: the window has judged it.</summary>
-        public bool Consumed { get; set; }
-    }
-
-    public ChunkPrefetcher(IByteSource source, ChunkLayout layout, int readSize, int readAhead, CancellationToken cancellationToken,
+    public ChunkPrefetcher(IByteSource source, ChunkLayout layout, ReadAheadPolicy policy, CancellationToken cancellationToken,
         StageTimings? timings = null)
     {
-        _timings = timings;
-        _source = source;
-        _reads = Plan(layout, readSize);
-        // Reads are planned once, so their size is fixed: the window adds reads but never splits them.
-        _window = ReadAheadWindow.For(source, Math.Max(1, readAhead), readSize, smallestRead: readSize);
-        _cancellationToken = cancellationToken;
+        _engine = new ReadAheadEngine<PlannedRead>(source, policy, new Planner(layout), cancellationToken, timings, smallestRead: MaxGap);
     }
 
-    /// <summary>How the read-ahead window moved.</summary>
-    public IReadOnlyList<ReadAheadStep> ReadAheadSteps => _window.Steps;
-
     /// <summary>Bytes read so far (for progress).</summary>
-    public long BytesRead { get; private set; }
+    public long BytesRead => _engine.BytesRead;
 
-    /// <summary>The reads for every chunk, ordered by the first group that needs them.</summary>
+    /// <summary>The reads for every chunk at a fixed read size, ordered by the first group that needs them.</summary>
     internal static List<PlannedRead> Plan(ChunkLayout layout, int readSize)
     {
+        var planner = new Planner(layout);
         var reads = new List<PlannedRead>();
-        for (int plane = 0; plane < layout.Planes; plane++)
+        while (planner.TryPeek(readSize, out var read))
         {
-            long start = 0, end = 0;
-            int first = -1, last = -1;
-            for (int g = 0; g < layout.GroupCount; g++)
+            reads.Add(read.Part);
+            planner.Advance();
+        }
+
+        return reads;
+    }
+
+    /// <summary>
+    /// Each plane's reads in group order, merged by first group (within a group, plane order), each planned when it is
+    /// first asked for.
+    /// </summary>
+    private sealed class Planner(ChunkLayout layout) : IReadPlanner<PlannedRead>
+    {
+        private readonly IEnumerator<PlannedRead>?[] _planes = new IEnumerator<PlannedRead>?[layout.Planes];
+        private readonly PlannedRead?[] _heads = new PlannedRead?[layout.Planes];
+        private int _readSize;
+        private int _peeked = -1;
+
+        public bool TryPeek(int readSize, out PlannedRead<PlannedRead> read)
+        {
+            _readSize = readSize;
+            _peeked = -1;
+            for (int plane = 0; plane < _planes.Length; plane++)
             {
-                for (int c = 0; c < layout.Across; c++)
+                _planes[plane] ??= PlaneReads(layout, plane, () => _readSize).GetEnumerator();
+                _heads[plane] ??= _planes[plane]!.MoveNext() ? _planes[plane]!.Current : null;
+                if (_heads[plane] is { } head && (_peeked < 0 || head.FirstGroup < _heads[_peeked]!.Value.FirstGroup))
                 {
-                    int i = layout.ChunkIndex(g, c, plane);
-                    long offset = layout.Offsets[i], count = layout.ByteCounts[i];
-                    if (count == 0)
-                    {
-                        continue;
-                    }
-
-                    if (first >= 0 && offset >= start && offset + count <= end)
-                    {
-                        last = g; // inside the current read (tiles shared by offset)
-                    }
-                    else if (first >= 0 && offset >= end && offset - end <= MaxGap && offset + count - start <= readSize)
-                    {
-                        (end, last) = (offset + count, g);
-                    }
-                    else
-                    {
-                        if (first >= 0)
-                        {
-                            reads.Add(new PlannedRead(start, (int)(end - start), first, last));
-                        }
-
-                        (start, end, first, last) = (offset, offset + count, g, g);
-                    }
+                    _peeked = plane;
                 }
             }
 
-            if (first >= 0)
+            var next = _peeked < 0 ? default : _heads[_peeked]!.Value;
+            read = new PlannedRead<PlannedRead>(next, next.Offset, next.Length);
+            return _peeked >= 0;
+        }
+
+        public void Advance() => _heads[_peeked] = null;
+    }
+
+    /// <summary>One plane's chunks coalesced in group order into reads of up to <paramref name="readSize"/> bytes.</summary>
+    private static IEnumerable<PlannedRead> PlaneReads(ChunkLayout layout, int plane, Func<int> readSize)
+    {
+        long start = 0, end = 0;
+        int first = -1, last = -1;
+        for (int g = 0; g < layout.GroupCount; g++)
+        {
+            for (int c = 0; c < layout.Across; c++)
             {
-                reads.Add(new PlannedRead(start, (int)(end - start), first, last));
+                int i = layout.ChunkIndex(g, c, plane);
+                long offset = layout.Offsets[i], count = layout.ByteCounts[i];
+                if (count == 0)
+                {
+                    continue;
+                }
+
+                if (first >= 0 && offset >= start && offset + count <= end)
+                {
+                    last = g; // inside the current read (tiles shared by offset)
+                }
+                else if (first >= 0 && offset >= end && offset - end <= MaxGap && offset + count - start <= readSize())
+                {
+                    (end, last) = (offset + count, g);
+                }
+                else
+                {
+                    if (first >= 0)
+                    {
+                        yield return new PlannedRead(start, (int)(end - start), first, last);
+                    }
+
+                    (start, end, first, last) = (offset, offset + count, g, g);
+                }
             }
         }
 
-        // Stable: within a group, plane order.
-        return [.. reads.Select((r, i) => (r, i)).OrderBy(x => x.r.FirstGroup).ThenBy(x => x.i).Select(x => x.r)];
+        if (first >= 0)
+        {
+            yield return new PlannedRead(start, (int)(end - start), first, last);
+        }
     }
 
     /// <summary>Makes every chunk of <paramref name="group"/> available to <see cref="Find"/>, reading ahead of it.</summary>
     public void Prepare(int group)
     {
-        for (int i = _active.Count - 1; i >= 0; i--)
+        foreach (var done in _engine.Active.Where(r => r.Part.LastGroup < group).ToList())
         {
-            if (_active[i].Read.LastGroup < group)
-            {
-                Release(_active[i]);
-                _active.RemoveAt(i);
-            }
+            // It completed when its first group was prepared.
+            _engine.Release(done);
         }
 
-        int ahead = _active.Count(a => a.Read.FirstGroup > group);
-        while (_next < _reads.Count && (_reads[_next].FirstGroup <= group || ahead < _window.Size))
+        _engine.Fill(read => read.FirstGroup <= group);
+        foreach (var read in _engine.Active.Where(r => r.Part.FirstGroup <= group))
         {
-            var read = _reads[_next++];
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(read.Length);
-            var (task, ticket) = _window.Start(_source, read.Offset, buffer.AsMemory(0, read.Length), _cancellationToken);
-            _active.Add(new ActiveRead(read, buffer, task, ticket));
-            ahead += read.FirstGroup > group ? 1 : 0;
-            _timings?.RecordReadAhead(ahead, _active.Sum(a => (long)a.Buffer.Length));
-        }
-
-        foreach (var active in _active.Where(a => a.Read.FirstGroup <= group && !a.Consumed))
-        {
-            _window.Finish(active.Task, active.Ticket, active.Read.Length);
-            active.Consumed = true;
+            _engine.Await(read);
         }
     }
 
     /// <summary>The prefetched bytes at [offset, offset+count), or empty when no current read holds them all.</summary>
     public ReadOnlyMemory<byte> Find(long offset, int count)
     {
-        foreach (var active in _active)
+        foreach (var read in _engine.Active)
         {
-            var r = active.Read;
-            if (active.Task.IsCompletedSuccessfully && offset >= r.Offset && offset + count <= r.Offset + r.Length)
+            if (read.IsComplete && offset >= read.Offset && offset + count <= read.Offset + read.Length)
             {
-                return active.Buffer.AsMemory((int)(offset - r.Offset), count);
+                return read.Data.Slice((int)(offset - read.Offset), count);
             }
         }
 
         return ReadOnlyMemory<byte>.Empty;
     }
 
-    /// <summary>Returns the buffer of a read every group has used (it completed when its first group was prepared).</summary>
-    private void Release(ActiveRead active)
-    {
-        BytesRead += active.Read.Length;
-        ArrayPool<byte>.Shared.Return(active.Buffer);
-    }
-
-    public void Dispose()
-    {
-        // Let reads still in flight finish before their buffers go back to the pool.
-        foreach (var active in _active)
-        {
-            try
-            {
-                active.Task.GetAwaiter().GetResult();
-            }
-            catch (Exception)
-            {
-                // already failing; the first error is the one reported
-            }
-
-            ArrayPool<byte>.Shared.Return(active.Buffer);
-        }
-
-        _active.Clear();
-    }
+    public void Dispose() => _engine.Dispose();
 }

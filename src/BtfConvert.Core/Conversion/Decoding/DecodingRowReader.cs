@@ -18,79 +18,92 @@ namespace BtfConvert.Core.Conversion.Decoding;
 internal static class DecodingRowReader
 {
     /// <summary>Same contract as <see cref="StripReader.ReadRows"/>.</summary>
-    public static void ReadRows(IByteSource source, SourceImage image, int readSize, int readAhead,
+    public static void ReadRows(IByteSource source, SourceImage image, ReadAheadPolicy policy,
         Action<ReadOnlySpan<byte>> onRow, Action<long, long>? onProgress, CancellationToken cancellationToken,
         StageTimings? timings = null)
     {
-        var format = image.Format;
         var layout = image.Chunks ?? throw new InvalidOperationException("the image has no chunk layout");
         LibTiffMessages.EnsureInstalled();
-        using var prefetcher = new ChunkPrefetcher(source, layout, Math.Max(readSize, 64 << 10), readAhead, cancellationToken, timings);
+        using var prefetcher = new ChunkPrefetcher(source, layout, policy, cancellationToken, timings);
         // Chunk reads come from the prefetched buffers; the directories LibTiff.NET parses at open, through 1 MiB windows.
         // LibTiff.NET is shown the ignored entries' counts as zero, so it skips the same tags we did.
         using var stream = new ByteSourceStream(source, 1 << 20, prefetcher.Find, image.IgnoredCountFields);
         using var tiff = Open(source.Name, stream, image);
-        var converter = new PixelConverter(format, image.Width);
-        long bandRowBytes = format.StorageRowBytes(image.Width);
-        int bandStorageRows = format.StorageRows(layout.ChunkHeight);
-        var planes = new byte[layout.Planes][];
-        byte[]? tile = null;
-        byte[]? chunky = null;
-        byte[] output = ArrayPool<byte>.Shared.Rent(converter.OutputRowBytes * format.RowsPerStorageRow);
-        try
+        using var buffers = new GroupBuffers(image);
+        for (int g = 0; g < layout.GroupCount; g++)
         {
-            for (int p = 0; p < planes.Length; p++)
+            prefetcher.Prepare(g);
+            long decodeStart = Stopwatch.GetTimestamp();
+            int rows = Math.Min(layout.ChunkHeight, image.Height - (g * layout.ChunkHeight));
+            for (int p = 0; p < layout.Planes; p++)
             {
-                planes[p] = ArrayPool<byte>.Shared.Rent((int)(bandRowBytes * bandStorageRows));
+                DecodeGroup(tiff, prefetcher, source.Name, image, g, p, rows, buffers.Planes[p], buffers.Tile);
             }
 
-            if (layout.Tiled)
+            // Decoding is the producer's own work: it turns read bytes into rows, like the strip path's row copy.
+            timings?.AddRowCopy(Stopwatch.GetTimestamp() - decodeStart);
+            EmitRows(image, buffers, rows, onRow);
+            onProgress?.Invoke((g * (long)layout.ChunkHeight) + rows, prefetcher.BytesRead);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>Converts a decoded group's <paramref name="rows"/> rows to 8-bit chunky rows and hands them on in order.</summary>
+    private static void EmitRows(SourceImage image, GroupBuffers buffers, int rows, Action<ReadOnlySpan<byte>> onRow)
+    {
+        var format = image.Format;
+        var converter = buffers.Converter;
+        int bandRowBytes = (int)format.StorageRowBytes(image.Width);
+        for (int sr = 0, y = 0; y < rows; sr++, y += format.RowsPerStorageRow)
+        {
+            ReadOnlySpan<byte> row = buffers.Planes[0].AsSpan(sr * bandRowBytes, bandRowBytes);
+            if (buffers.Chunky is { } chunky)
             {
-                tile = ArrayPool<byte>.Shared.Rent((int)(format.StorageRowBytes(layout.ChunkWidth) * bandStorageRows));
+                PixelConverter.InterleaveRow(buffers.Planes, sr * bandRowBytes, image.Width, format.BitsPerSample / 8, chunky);
+                row = chunky;
             }
 
-            if (layout.Planes > 1)
+            int unitRows = Math.Min(format.RowsPerStorageRow, rows - y);
+            converter.Convert(row, unitRows, buffers.Output);
+            for (int r = 0; r < unitRows; r++)
             {
-                chunky = ArrayPool<byte>.Shared.Rent((int)format.StorageRowBytes(image.Width) * layout.Planes);
-            }
-
-            int bytesPerSample = format.BitsPerSample / 8;
-            for (int g = 0; g < layout.GroupCount; g++)
-            {
-                long start = Stopwatch.GetTimestamp();
-                prefetcher.Prepare(g);
-                int rows = Math.Min(layout.ChunkHeight, image.Height - (g * layout.ChunkHeight));
-                for (int p = 0; p < planes.Length; p++)
-                {
-                    DecodeGroup(tiff, prefetcher, source.Name, image, g, p, rows, planes[p], tile);
-                }
-
-                timings?.AddRead(Stopwatch.GetTimestamp() - start);
-                for (int sr = 0, y = 0; y < rows; sr++, y += format.RowsPerStorageRow)
-                {
-                    ReadOnlySpan<byte> row = planes[0].AsSpan((int)(sr * bandRowBytes), (int)bandRowBytes);
-                    if (chunky is not null)
-                    {
-                        PixelConverter.InterleaveRow(planes, (int)(sr * bandRowBytes), image.Width, bytesPerSample, chunky);
-                        row = chunky;
-                    }
-
-                    int unitRows = Math.Min(format.RowsPerStorageRow, rows - y);
-                    converter.Convert(row, unitRows, output);
-                    for (int r = 0; r < unitRows; r++)
-                    {
-                        onRow(output.AsSpan(r * converter.OutputRowBytes, converter.OutputRowBytes));
-                    }
-                }
-
-                onProgress?.Invoke((g * (long)layout.ChunkHeight) + rows, prefetcher.BytesRead);
-                cancellationToken.ThrowIfCancellationRequested();
+                onRow(buffers.Output.AsSpan(r * converter.OutputRowBytes, converter.OutputRowBytes));
             }
         }
-        finally
+    }
+
+    /// <summary>
+    /// Pooled memory for one group: each plane's decoded storage rows, a tile, a chunky row of planar samples and the
+    /// converted output rows of one storage row.
+    /// </summary>
+    private sealed class GroupBuffers : IDisposable
+    {
+        public GroupBuffers(SourceImage image)
         {
-            timings?.SetReadAheadSteps(prefetcher.ReadAheadSteps);
-            foreach (var buffer in planes.Append(tile).Append(chunky).Append(output))
+            var format = image.Format;
+            var layout = image.Chunks!;
+            Converter = new PixelConverter(format, image.Width);
+            int bandStorageRows = format.StorageRows(layout.ChunkHeight);
+            Output = ArrayPool<byte>.Shared.Rent(Converter.OutputRowBytes * format.RowsPerStorageRow);
+            Planes = new byte[layout.Planes][];
+            for (int p = 0; p < Planes.Length; p++)
+            {
+                Planes[p] = ArrayPool<byte>.Shared.Rent((int)(format.StorageRowBytes(image.Width) * bandStorageRows));
+            }
+
+            Tile = layout.Tiled ? ArrayPool<byte>.Shared.Rent((int)(format.StorageRowBytes(layout.ChunkWidth) * bandStorageRows)) : null;
+            Chunky = layout.Planes > 1 ? ArrayPool<byte>.Shared.Rent((int)format.StorageRowBytes(image.Width) * layout.Planes) : null;
+        }
+
+        public PixelConverter Converter { get; }
+        public byte[][] Planes { get; }
+        public byte[]? Tile { get; }
+        public byte[]? Chunky { get; }
+        public byte[] Output { get; }
+
+        public void Dispose()
+        {
+            foreach (var buffer in Planes.Append(Tile).Append(Chunky).Append(Output))
             {
                 if (buffer is not null)
                 {
