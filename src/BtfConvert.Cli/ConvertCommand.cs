@@ -17,10 +17,14 @@ public static class ConvertCommand
         DefaultValueFactory = _ => 256,
     };
 
+    // The enum defaults are applied when the option is absent (OptionsFrom) and printed in the description: help
+    // prints a default value by its member name ("[default: Jpeg]"), and the accepted values are lowercase.
+    public const TileCompression DefaultCompression = TileCompression.Jpeg;
+    public const BigTiffMode DefaultBigTiff = BigTiffMode.Auto;
+
     public static Option<TileCompression> Compression { get; } = new("--compression", "-c")
     {
-        Description = "Tile compression: jpeg (YCbCr 4:2:0), deflate, zstd, lzw or none",
-        DefaultValueFactory = _ => TileCompression.Jpeg,
+        Description = $"Tile compression: jpeg (YCbCr 4:2:0), deflate, zstd, lzw or none {HelpDefault(DefaultCompression)}",
         HelpName = "jpeg|deflate|zstd|lzw|none",
         CustomParser = r => ParseEnum<TileCompression>(r, "--compression must be jpeg, deflate, zstd, lzw or none"),
     };
@@ -33,8 +37,7 @@ public static class ConvertCommand
 
     public static Option<BigTiffMode> BigTiff { get; } = new("--bigtiff")
     {
-        Description = "Write BigTIFF: auto (when the output could pass 4 GB), yes or no",
-        DefaultValueFactory = _ => BigTiffMode.Auto,
+        Description = $"Write BigTIFF: auto (when the output could pass 4 GB), yes or no {HelpDefault(DefaultBigTiff)}",
         HelpName = "auto|yes|no",
         CustomParser = r => ParseEnum<BigTiffMode>(r, "--bigtiff must be auto, yes or no"),
     };
@@ -93,12 +96,14 @@ public static class ConvertCommand
         return command;
     }
 
+    private static string HelpDefault(Enum value) => $"[default: {value.ToString().ToLowerInvariant()}]";
+
     public static ConversionOptions OptionsFrom(ParseResult result) => new()
     {
         TileSize = result.GetValue(TileSize),
-        Compression = result.GetValue(Compression),
+        Compression = result.GetResult(Compression) is null ? DefaultCompression : result.GetValue(Compression),
         Quality = result.GetValue(Quality),
-        BigTiff = result.GetValue(BigTiff),
+        BigTiff = result.GetResult(BigTiff) is null ? DefaultBigTiff : result.GetValue(BigTiff),
         Threads = result.GetValue(Threads),
         MicronsPerPixel = result.GetValue(Mpp),
         IgnoreOrientation = result.GetValue(IgnoreOrientation),

@@ -7,6 +7,17 @@ public sealed class ConvertCommandTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
+    public async Task Help_prints_defaults_as_the_accepted_lowercase_values()
+    {
+        var r = await CliRunner.RunAsync("convert", "--help");
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("lzw or none [default: jpeg]", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("yes or no [default: auto]", r.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("[default: Jpeg]", r.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Shorthand_converts_and_reports_success()
     {
         string input = _dir.File("in.btf"), output = _dir.File("out.tiff");
