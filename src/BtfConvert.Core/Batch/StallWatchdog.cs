@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace BtfConvert.Core.Batch;
 
 /// <summary>An input that made no progress for the batch's stall timeout; its conversion was cancelled or abandoned.</summary>
-public sealed class InputStalledException(string message) : IOException(message);
+internal sealed class InputStalledException(string message) : IOException(message);
 
 /// <summary>
 /// Watches one batch conversion: every progress report (bytes read, tiles written) resets the clock; after

@@ -98,7 +98,7 @@ internal sealed class ReadAheadWindow
     public IReadOnlyList<ReadAheadStep> Steps => _steps;
 
     /// <summary>What a read must carry from its start to <see cref="ReadConsumed"/>: the size it was issued under, and when.</summary>
-    public readonly record struct Ticket(int Generation, long IssuedAt);
+    internal readonly record struct Ticket(int Generation, long IssuedAt);
 
     /// <summary>Call when a read is started.</summary>
     public Ticket Issue() => new(_generation, Stopwatch.GetTimestamp());

@@ -15,7 +15,7 @@ namespace BtfConvert.Core.Conversion;
 internal static class StripReader
 {
     /// <summary>A run of whole rows that are contiguous in the file; <paramref name="Reversed"/>: delivered last row first.</summary>
-    public readonly record struct RowRun(int FirstRow, int RowCount, long FileOffset, bool Reversed = false);
+    internal readonly record struct RowRun(int FirstRow, int RowCount, long FileOffset, bool Reversed = false);
 
     /// <summary>
     /// Splits the image into runs of adjacent rows of at most <paramref name="maxBytes"/> (at least one row), in image

@@ -28,7 +28,7 @@ internal sealed class DeflateTileEncoder(TileFormat format, int level) : ITileEn
 
     public void Dispose() => _output.Dispose();
 
-    public sealed class Factory(TileFormat format, int level)
+    internal sealed class Factory(TileFormat format, int level)
         : TileEncoderFactory($"deflate level {level}", format, TiffConstants.CompressionAdobeDeflate, TiffConstants.PredictorHorizontal)
     {
         public override ITileEncoder Create() => new DeflateTileEncoder(Format, level);

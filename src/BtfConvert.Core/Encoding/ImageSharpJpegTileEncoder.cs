@@ -83,7 +83,7 @@ internal sealed class ImageSharpJpegTileEncoder : ITileEncoder
         return System.Runtime.InteropServices.MemoryMarshal.AsBytes(memory.Span);
     }
 
-    public sealed class Factory(TileFormat format, int quality, bool shareTables = true)
+    internal sealed class Factory(TileFormat format, int quality, bool shareTables = true)
         : JpegTileEncoderFactory($"jpeg q{quality} (ImageSharp)", format, quality, shareTables)
     {
         protected override ITileEncoder CreateFullStreamEncoder() => new ImageSharpJpegTileEncoder(Format, Quality);

@@ -136,7 +136,7 @@ internal sealed class LzwTileEncoder(TileFormat format) : ITileEncoder
         }
     }
 
-    public sealed class Factory(TileFormat format)
+    internal sealed class Factory(TileFormat format)
         : TileEncoderFactory("lzw", format, TiffConstants.CompressionLzw, TiffConstants.PredictorHorizontal)
     {
         public override ITileEncoder Create() => new LzwTileEncoder(Format);

@@ -17,7 +17,7 @@ internal sealed class UncompressedTileEncoder(TileFormat format) : ITileEncoder
     {
     }
 
-    public sealed class Factory(TileFormat format)
+    internal sealed class Factory(TileFormat format)
         : TileEncoderFactory("none", format, TiffConstants.CompressionNone, null)
     {
         public override ITileEncoder Create() => new UncompressedTileEncoder(Format);

@@ -19,7 +19,7 @@ internal sealed class ZstdTileEncoder(TileFormat format, int level) : ITileEncod
 
     public void Dispose() => _compressor.Dispose();
 
-    public sealed class Factory(TileFormat format, int level)
+    internal sealed class Factory(TileFormat format, int level)
         : TileEncoderFactory($"zstd level {level}", format, TiffConstants.CompressionZstd, TiffConstants.PredictorHorizontal)
     {
         public override ITileEncoder Create() => new ZstdTileEncoder(Format, level);

@@ -74,7 +74,7 @@ internal static class TiffDirectoryParser
     }
 
     /// <summary>An entry as stored: either its inline bytes or where its bytes are.</summary>
-    public readonly record struct RawEntry(
+    internal readonly record struct RawEntry(
         ushort Tag, TiffFieldType Type, ulong Count, byte[]? InlineData, long ValueOffset, long ValueLength)
     {
         /// <summary>Why the entry cannot be read (a count that overflows, an offset past any file); null when it can.</summary>

@@ -85,7 +85,7 @@ internal sealed class TurboJpegTileEncoder : IStridedTileEncoder
         }
     }
 
-    public sealed class Factory(TileFormat format, int quality, bool shareTables = true)
+    internal sealed class Factory(TileFormat format, int quality, bool shareTables = true)
         : JpegTileEncoderFactory($"jpeg q{quality} (libjpeg-turbo)", format, quality, shareTables)
     {
         protected override ITileEncoder CreateFullStreamEncoder() => new TurboJpegTileEncoder(Format, Quality);
