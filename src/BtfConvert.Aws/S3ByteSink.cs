@@ -128,6 +128,7 @@ public sealed class S3ByteSink : IByteSink
     public async ValueTask CommitAsync(ReadOnlyMemory<byte> head, CancellationToken cancellationToken)
     {
         var buffer = _buffer is not null && !_aborted ? _buffer : throw IByteSink.NotOpened();
+        IByteSink.RequireReservedLength(head, buffer.HeadLength);
         buffer.WriteHead(head.Span);
         try
         {
@@ -176,7 +177,7 @@ public sealed class S3ByteSink : IByteSink
         // Checked again just before publishing: another run may have written the key while we converted.
         if (!_options.Overwrite && await S3Storage.HeadAsync(_client, _location, cancellationToken).ConfigureAwait(false) is not null)
         {
-            throw new OutputExistsException($"{Name}: output appeared while converting ({OutputExistsException.OverwriteHint})");
+            throw OutputExistsException.AppearedWhileConverting(Name);
         }
     }
 

@@ -71,16 +71,8 @@ internal sealed class S3PartBuffer
 
     public void Return(byte[] buffer) => _freeBuffers.Add(buffer);
 
-    /// <summary>Writes the final head over the reserved start of part 1.</summary>
-    public void WriteHead(ReadOnlySpan<byte> head)
-    {
-        if (head.Length != HeadLength)
-        {
-            throw new ArgumentException($"head is {head.Length} bytes but {HeadLength} were reserved", nameof(head));
-        }
-
-        head.CopyTo(First);
-    }
+    /// <summary>Writes the final head (of <see cref="HeadLength"/> bytes) over the reserved start of part 1.</summary>
+    public void WriteHead(ReadOnlySpan<byte> head) => head.CopyTo(First);
 
     /// <summary>The whole output as one body, for an output that never needed a second part sent.</summary>
     public byte[] Whole()

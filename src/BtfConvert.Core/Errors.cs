@@ -11,6 +11,10 @@ public class OutputExistsException(string message) : IOException(message)
 
     /// <summary>The one refusal every storage and the CLI give: "LOCATION: output exists (use --overwrite to replace it)".</summary>
     public static OutputExistsException For(string location) => new($"{location}: output exists ({OverwriteHint})");
+
+    /// <summary>The refusal at publishing time, when another run wrote the output while this one converted.</summary>
+    public static OutputExistsException AppearedWhileConverting(string location) =>
+        new($"{location}: output appeared while converting ({OverwriteHint})");
 }
 
 /// <summary>The source object changed while it was being read (its ETag or size moved).</summary>

@@ -30,4 +30,13 @@ public interface IByteSink : IAsyncDisposable
 
     /// <summary>The error of a sink used before <see cref="OpenAsync"/> (a bug in the caller, never the user's).</summary>
     static InvalidOperationException NotOpened() => new("sink not opened");
+
+    /// <summary>Throws unless the head given to <see cref="CommitAsync"/> fills exactly the <paramref name="reserved"/> bytes.</summary>
+    static void RequireReservedLength(ReadOnlyMemory<byte> head, int reserved)
+    {
+        if (head.Length != reserved)
+        {
+            throw new ArgumentException($"head is {head.Length} bytes but {reserved} were reserved", nameof(head));
+        }
+    }
 }

@@ -35,7 +35,7 @@ internal sealed class LocalFileSink : IByteSink
 
     public ValueTask OpenAsync(int headLength, long estimatedLength, CancellationToken cancellationToken)
     {
-        if (!_overwrite && File.Exists(_path))
+        if (Refuses(_path, _overwrite))
         {
             throw OutputExistsException.For(Name);
         }
@@ -92,10 +92,7 @@ internal sealed class LocalFileSink : IByteSink
     public async ValueTask CommitAsync(ReadOnlyMemory<byte> head, CancellationToken cancellationToken)
     {
         var stream = _stream ?? throw IByteSink.NotOpened();
-        if (head.Length != _headLength)
-        {
-            throw new ArgumentException($"head is {head.Length} bytes but {_headLength} were reserved", nameof(head));
-        }
+        IByteSink.RequireReservedLength(head, _headLength);
 
         cancellationToken.ThrowIfCancellationRequested();
         try
@@ -118,9 +115,9 @@ internal sealed class LocalFileSink : IByteSink
         {
             File.Move(_tempPath, _path, _overwrite);
         }
-        catch (IOException) when (!_overwrite && File.Exists(_path))
+        catch (IOException) when (Refuses(_path, _overwrite))
         {
-            throw new OutputExistsException($"{Name}: output appeared while converting (use --overwrite to replace it)");
+            throw OutputExistsException.AppearedWhileConverting(Name);
         }
         catch (IOException e)
         {
@@ -158,6 +155,9 @@ internal sealed class LocalFileSink : IByteSink
     }
 
     public ValueTask DisposeAsync() => AbortAsync();
+
+    /// <summary>An output at <paramref name="path"/> stands in the way: it exists and <paramref name="overwrite"/> is off.</summary>
+    public static bool Refuses(string path, bool overwrite) => !overwrite && File.Exists(path);
 
     /// <summary>Deletes temporaries of earlier runs for <paramref name="path"/> whose process is gone.</summary>
     public static int CleanStaleTemporaries(string path)

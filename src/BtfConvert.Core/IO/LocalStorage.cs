@@ -13,7 +13,7 @@ public sealed class LocalStorage : IStorage
 
     public Task<IByteSink> CreateAsync(string location, SinkOptions options, CancellationToken cancellationToken)
     {
-        if (!options.Overwrite && File.Exists(location))
+        if (LocalFileSink.Refuses(location, options.Overwrite))
         {
             throw OutputExistsException.For(location);
         }

@@ -32,10 +32,7 @@ internal sealed class MemoryByteSink(string name = "memory") : IByteSink
     public ValueTask CommitAsync(ReadOnlyMemory<byte> head, CancellationToken cancellationToken)
     {
         var stream = _stream ?? throw IByteSink.NotOpened();
-        if (head.Length != _headLength)
-        {
-            throw new ArgumentException($"head is {head.Length} bytes but {_headLength} were reserved", nameof(head));
-        }
+        IByteSink.RequireReservedLength(head, _headLength);
 
         var bytes = stream.ToArray();
         head.Span.CopyTo(bytes);
