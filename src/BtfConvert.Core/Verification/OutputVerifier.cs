@@ -24,27 +24,11 @@ public static class OutputVerifier
                 levels.Select(l => new VerifiedLevel(l.Index, l.Width, l.Height, l.TileWidth, l.TileHeight, l.TileCount, l.Compression)).ToList(),
                 decoded, windows, psnr);
 
-        TiffFileInfo file;
-        try
+        if (await ReadStructureAsync(output, checks, cancellationToken).ConfigureAwait(false) is not { } file)
         {
-            file = await TiffFileReader.ReadAsync(new CachedReader(output), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or NotSupportedException)
-        {
-            checks.Add(new("structure", false, e.Message));
             return Report([]);
         }
 
-        if (file.Warnings.Count > 0)
-        {
-            // The reader is lenient with damaged tags an input conversion does not need (libtiff-like), but an output
-            // about to replace its source must have none; LibTiff.NET would also allocate what a damaged count
-            // claims (an ASCII count of 50 M gave 400 MB) before the tiles are decoded.
-            checks.Add(new("structure", false, string.Join("; ", file.Warnings)));
-            return Report([]);
-        }
-
-        checks.Add(new("structure", true, Invariant($"{(file.Header.IsBigTiff ? "BigTIFF" : "classic TIFF")}, {file.Directories.Count} IFDs")));
         var (levels, levelProblems) = ReadLevels(file);
         checks.Add(levelProblems.Count == 0
             ? new("levels", true, string.Join(" ", levels.Select(l => Invariant($"{l.Width}x{l.Height}"))))
@@ -72,13 +56,48 @@ public static class OutputVerifier
             return Report(levels, tiles);
         }
 
+        var (windows, lowestPsnr) = await CompareWithSourceAsync(output, source, levels, options, checks, cancellationToken).ConfigureAwait(false);
+        return Report(levels, tiles, windows, lowestPsnr);
+    }
+
+    /// <summary>Reads the output's IFDs, adding the structure check; null when they are damaged.</summary>
+    private static async Task<TiffFileInfo?> ReadStructureAsync(IByteSource output, List<VerificationCheck> checks, CancellationToken cancellationToken)
+    {
+        TiffFileInfo file;
+        try
+        {
+            file = await TiffFileReader.ReadAsync(new CachedReader(output), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or NotSupportedException)
+        {
+            checks.Add(new("structure", false, e.Message));
+            return null;
+        }
+
+        if (file.Warnings.Count > 0)
+        {
+            // The reader is lenient with damaged tags an input conversion does not need (libtiff-like), but an output
+            // about to replace its source must have none; LibTiff.NET would also allocate what a damaged count
+            // claims (an ASCII count of 50 M gave 400 MB) before the tiles are decoded.
+            checks.Add(new("structure", false, string.Join("; ", file.Warnings)));
+            return null;
+        }
+
+        checks.Add(new("structure", true, Invariant($"{(file.Header.IsBigTiff ? "BigTIFF" : "classic TIFF")}, {file.Directories.Count} IFDs")));
+        return file;
+    }
+
+    /// <summary>Checks the source's dimensions against level 0 and compares windows of pixels; returns the windows compared and the lowest PSNR.</summary>
+    private static async Task<(int Windows, double? LowestPsnr)> CompareWithSourceAsync(IByteSource output, IByteSource source,
+        List<OutputLevel> levels, VerifyOptions options, List<VerificationCheck> checks, CancellationToken cancellationToken)
+    {
         var info = await SourceInspector.InspectAsync(source, cancellationToken).ConfigureAwait(false);
         var main = info.Main;
         if (main.Width != levels[0].Width || main.Height != levels[0].Height || main.SamplesPerPixel != levels[0].SamplesPerPixel)
         {
             checks.Add(new("source-dimensions", false, Invariant(
                 $"source is {main.Width}x{main.Height}x{main.SamplesPerPixel}, level 0 is {levels[0].Width}x{levels[0].Height}x{levels[0].SamplesPerPixel}")));
-            return Report(levels, tiles);
+            return (0, null);
         }
 
         checks.Add(new("source-dimensions", true, Invariant($"{main.Width}x{main.Height}x{main.SamplesPerPixel}")));
@@ -86,12 +105,11 @@ public static class OutputVerifier
         {
             // The comparer reads source windows at random offsets, which only plain uncompressed strips allow.
             checks.Add(new("source-pixels", true, $"not compared: the source is {main.Describe()} (only uncompressed 8-bit strip sources are compared)"));
-            return Report(levels, tiles);
+            return (0, null);
         }
 
         var comparer = new SourceComparer(output, source, main, options);
-        var (windows, lowestPsnr) = await comparer.CompareAsync(levels, checks, cancellationToken).ConfigureAwait(false);
-        return Report(levels, tiles, windows, lowestPsnr);
+        return await comparer.CompareAsync(levels, checks, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The leading tiled IFDs are the levels; later stripped IFDs are associated images.</summary>
