@@ -3,6 +3,7 @@ using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
 using BtfConvert.Core.Output;
 using BtfConvert.Core.Pyramid;
+using BtfConvert.Core.Record;
 using BtfConvert.Core.Source;
 
 namespace BtfConvert.Core.Conversion;

@@ -82,7 +82,7 @@ public sealed partial class NamespaceGraphTests
         {
             foreach (Match reference in CoreReference().Matches(text))
             {
-                // "BtfConvert.Core.IO.OutputRecord.Stale" names namespace BtfConvert.Core.IO: the longest known prefix.
+                // "BtfConvert.Core.Record.OutputRecord.Stale" names namespace BtfConvert.Core.Record: the longest known prefix.
                 if (LongestNamespace(graph, reference.Value) is { } name && name != own)
                 {
                     graph[own].Add(name);
