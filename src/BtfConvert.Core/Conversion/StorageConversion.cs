@@ -40,7 +40,7 @@ public static class StorageConversion
         // names exactly the bytes converted.
         await using var source = await OpenSourceAsync(storage, job, cancellationToken).ConfigureAwait(false);
         var info = await SourceInspector.InspectAsync(source, cancellationToken).ConfigureAwait(false);
-        var orientation = ImageOrientation.Of(info.Main.Directory);
+        var orientation = info.Main.Orientation;
         if (job.Options.IgnoreOrientation && !orientation.IsUpright)
         {
             info = info with { Warnings = [.. info.Warnings, $"orientation {orientation.Describe()} ignored ({ImageOrientation.AsStoredOption}): the output shows the image as stored"] };
