@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace BtfConvert.Core.Record;
 
 /// <summary>
-/// The record sidecars of earlier versions (<c>DIR/.NAME.tiff.btfconvert.json</c>): btfconvert now keeps the record
+/// The record sidecars of earlier versions (<c>DIR/.NAME.tiff.btfconvert.json</c>): btfconvert keeps the record
 /// inside the output (<see cref="OutputRecordXmp"/>) and writes no sidecar. Old sidecars are still read, so outputs
 /// of earlier versions are not converted again, and an old sidecar is deleted when its output is replaced
 /// (docs/operations.md, "Upgrading from record sidecars").
