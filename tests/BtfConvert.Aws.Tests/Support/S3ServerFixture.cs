@@ -266,13 +266,13 @@ public static class S3SettingsForTests
     /// <summary><paramref name="settings"/> with the given read-ahead values changed; the rest as they were.</summary>
     public static S3Settings WithReads(this S3Settings settings, int? readSize = null, int? initialReads = null, int? minReadSize = null,
         long? bufferBudget = null) => settings with
-    {
-        ReadAhead = settings.ReadAhead with
         {
-            ReadSize = readSize ?? settings.ReadAhead.ReadSize,
-            InitialReads = initialReads ?? settings.ReadAhead.InitialReads,
-            MinReadSize = minReadSize ?? settings.ReadAhead.MinReadSize,
-            BufferBudget = bufferBudget ?? settings.ReadAhead.BufferBudget,
-        },
-    };
+            ReadAhead = settings.ReadAhead with
+            {
+                ReadSize = readSize ?? settings.ReadAhead.ReadSize,
+                InitialReads = initialReads ?? settings.ReadAhead.InitialReads,
+                MinReadSize = minReadSize ?? settings.ReadAhead.MinReadSize,
+                BufferBudget = bufferBudget ?? settings.ReadAhead.BufferBudget,
+            },
+        };
 }
