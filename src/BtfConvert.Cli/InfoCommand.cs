@@ -53,13 +53,13 @@ public static class InfoCommand
     public static InfoReport Describe(SourceInfo info, ConversionOptions options, TiffStructureReport structure)
     {
         var main = info.Main;
-        var conversion = ConversionPlan.Create(info, options);
-        var plan = conversion.Pyramid;
+        var plan = ConversionPlan.Create(info, options);
+        var pyramid = plan.Pyramid;
         var dirs = structure.Directories.Select(d => d.Tiled || structure.Directories.Any(t => t.Tiled) ? d : d with
         {
             Role = d.Index == main.DirectoryIndex ? "main" : info.AssociatedImages.Any(a => a.SourceDirectoryIndex == d.Index) ? "associated" : "skipped",
         }).ToList();
-        long raw = plan.Levels.Sum(l => (long)l.Width * l.Height * main.SamplesPerPixel);
+        long raw = pyramid.Levels.Sum(l => (long)l.Width * l.Height * main.SamplesPerPixel);
         return new InfoReport(
             info.File.Name, info.File.Length, info.File.Header.IsBigTiff ? "BigTIFF" : "TIFF",
             info.File.Header.LittleEndian ? "little-endian" : "big-endian",
@@ -68,13 +68,13 @@ public static class InfoCommand
             main.Describe(),
             main.Directory.GetString(TiffTag.Make), main.Directory.GetString(TiffTag.Model),
             main.Directory.GetString(TiffTag.Artist), main.Directory.GetString(TiffTag.DateTime),
-            conversion.MicronsPerPixel, conversion.PixelSizeSource, info.Sis?.Magnification, info.Sis?.CameraName,
+            plan.MicronsPerPixel, plan.PixelSizeSource, info.Sis?.Magnification, info.Sis?.CameraName,
             dirs, structure.MicronsPerPixel, structure.Record, Convertible: true, NotConvertible: null,
-            plan.Levels.Select((l, i) => new LevelReport(i, l.Width, l.Height, l.TilesAcross, l.TilesDown)).ToList(),
-            plan.TotalTiles,
+            pyramid.Levels.Select((l, i) => new LevelReport(i, l.Width, l.Height, l.TilesAcross, l.TilesDown)).ToList(),
+            pyramid.TotalTiles,
             EstimateOutputBytes(raw, options.Compression, options.Quality),
-            conversion.BigTiff,
-            conversion.EncoderName,
+            plan.BigTiff,
+            plan.EncoderName,
             info.Warnings)
         {
             Orientation = main.Orientation.Describe(),
