@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Metadata;
 using BtfConvert.Core.Pyramid;
+using BtfConvert.Core.Tiff;
 
 namespace BtfConvert.Core.Conversion;
 
@@ -35,7 +37,7 @@ public static class TiffConverter
         var format = new TileFormat(options.TileSize, options.TileSize, image.SamplesPerPixel);
         var encoder = TileEncoderFactories.Create(options.Compression, format, options.Quality, options.JpegEncoder);
         var (mpp, mppSource) = ResolvePixelSize(source, options);
-        string description = OutputLayout.Describe(source, plan, encoder, mpp, mppSource);
+        string description = OutputLayout.Describe(source, plan, encoder, mpp, mppSource, ResolveObjective(source).Power);
         var (layout, worstCase) = PlanLayout(source, plan, encoder, options.BigTiff, mpp, description, record);
         bool bigTiff = layout.BigTiff;
         var timings = new StageTimings();
@@ -156,7 +158,11 @@ public static class TiffConverter
         }
     }
 
-    /// <summary>Pixel size in µm: --mpp first, then the Olympus SIS calibration; null when unknown.</summary>
+    /// <summary>
+    /// Pixel size in µm and where it came from: --mpp ("option"), the Olympus SIS calibration ("olympus-sis"), then
+    /// the main image's X/YResolution as OpenSlide 4 reads them ("tiff-resolution", <see cref="TiffResolution"/>:
+    /// how an output converted again keeps its pixel size); null ("none") when unknown.
+    /// </summary>
     public static (double? Mpp, string Source) ResolvePixelSize(SourceInfo source, ConversionOptions options)
     {
         if (options.MicronsPerPixel is { } mpp)
@@ -167,6 +173,30 @@ public static class TiffConverter
         if (source.Sis is { } sis)
         {
             return (sis.MicronsPerPixelX, "olympus-sis");
+        }
+
+        if (TiffResolution.Read(source.Main.Directory).MicronsPerPixel is { } fromTags)
+        {
+            return (fromTags, "tiff-resolution");
+        }
+
+        return (null, "none");
+    }
+
+    /// <summary>
+    /// The objective power and where it came from: the Olympus SIS block ("olympus-sis"), else an <c>AppMag = N</c>
+    /// part of the main image's description ("image-description": a btfconvert output, an SVS); null ("none").
+    /// </summary>
+    public static (double? Power, string Source) ResolveObjective(SourceInfo source)
+    {
+        if (source.Sis is { } sis && ObjectivePower.IsPlausible(sis.Magnification))
+        {
+            return (sis.Magnification, "olympus-sis");
+        }
+
+        if (ObjectivePower.FromDescription(source.Main.Directory.GetString(TiffTag.ImageDescription)) is { } power)
+        {
+            return (power, "image-description");
         }
 
         return (null, "none");
