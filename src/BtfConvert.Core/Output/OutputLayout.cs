@@ -9,9 +9,12 @@ namespace BtfConvert.Core.Output;
 
 /// <summary>
 /// The directories of the output: one tiled IFD per level (largest first, NewSubfileType=1 on reduced levels), then
-/// the associated images as small stripped IFDs marked reduced-resolution with a description saying what they are
-/// (OpenSlide's generic-tiff reader only takes tiled directories as levels, and vips/tifffile see that their sizes
-/// do not continue the halving). Each tile's offset and byte count are recorded with <see cref="RecordTile"/> while
+/// the associated images as small stripped IFDs with NewSubfileType 0 and a description saying what they are. Not 1
+/// (reduced resolution): GDAL takes every reduced-resolution IFD of the same bands for an overview, listed the 27×25
+/// image as the slide's smallest one and returned it for reads below the last level; with 0 it is a subdataset.
+/// OpenSlide's generic-tiff reader takes only tiled IFDs as levels, tifffile makes it a series of its own, and
+/// large_image names it by its description (it looks at NewSubfileType only for an IFD without one: 1 = label,
+/// 9 = macro). Each tile's offset and byte count are recorded with <see cref="RecordTile"/> while
 /// the tiles are written; the head serializes them at the end.
 /// </summary>
 internal sealed class OutputLayout
@@ -152,7 +155,7 @@ internal sealed class OutputLayout
     private static IfdSpec AssociatedImageIfd(AssociatedImage image)
     {
         var ifd = new IfdSpec()
-            .Set(TiffTag.NewSubfileType, TiffValue.Long(0))
+            .Set(TiffTag.NewSubfileType, TiffValue.Long(0)) // a separate image, not a level (see the class summary)
             .Set(TiffTag.ImageWidth, TiffValue.Long((uint)image.Width))
             .Set(TiffTag.ImageLength, TiffValue.Long((uint)image.Height))
             .Set(TiffTag.RowsPerStrip, TiffValue.Long((uint)image.Height))
