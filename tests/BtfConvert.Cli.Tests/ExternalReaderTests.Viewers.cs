@@ -13,18 +13,6 @@ namespace BtfConvert.Cli.Tests;
 public sealed partial class ExternalReaderTests
 {
     [SkippableFact]
-    public async Task Gdal_lists_exactly_the_pyramid_levels_and_shows_the_associated_image_as_a_subdataset()
-    {
-        RequireTool("gdalinfo");
-        var (_, output) = await ConvertAsync("jpeg", Olympus);
-        var r = CliRunner.RunProgram("gdalinfo", output);
-        Assert.Equal(0, r.ExitCode);
-        // NewSubfileType 1 on the 27x25 image made GDAL list it as the smallest overview ("…, 137x112, 27x25").
-        Assert.Equal("550x450, 275x225, 137x112", OverviewList().Match(r.StdOut).Groups[1].Value.Trim());
-        Assert.Contains("(27P x 25L x 3B)", r.StdOut, StringComparison.Ordinal);
-    }
-
-    [SkippableFact]
     public async Task Gdal_returns_slide_pixels_at_every_output_size()
     {
         RequireTool("gdal_translate");
@@ -108,7 +96,9 @@ public sealed partial class ExternalReaderTests
         Assert.True(probe.ExitCode == 0, "python3-gdal is not installed: " + probe.StdErr);
 
         // Level 0's tile arrays must pass GDAL's first 16 KB read (3072 tiles of 128²), and both files are BigTIFF,
-        // as both tools make them for a real slide (5.4 GB raw: GDAL's BIGTIFF=IF_SAFER, our worst-case rule).
+        // as both tools make them for a real slide (5.4 GB raw: GDAL's BIGTIFF=IF_SAFER, our worst-case rule): 5 GETs
+        // each (6 while level 0's arrays sat between IFD 0 and IFD 1). In classic TIFF the COG takes 4 to our 5: its
+        // overview tiles follow the arrays, where a one-pass writer cannot put them (docs/s3.md).
         var spec = new SampleSpec { Width = 8192, Height = 6144, Seed = 3 };
         string input = _dir.File("large.btf"), output = _dir.File("large.tiff"), cog = _dir.File("large-cog.tif");
         BtfSampleWriter.Write(input, spec);
