@@ -1,3 +1,5 @@
+using BtfConvert.Core.Record;
+
 namespace BtfConvert.Core.IO;
 
 /// <summary>

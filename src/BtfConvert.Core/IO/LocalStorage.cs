@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using BtfConvert.Core.Record;
 
 namespace BtfConvert.Core.IO;
 
@@ -52,7 +53,7 @@ public sealed class LocalStorage : IStorage
         foreach (var path in WalkFiles(prefix, cancellationToken))
         {
             // Our temporaries (and the record sidecars of earlier versions) are bookkeeping, not objects of the user's.
-            if (LocalOutputRecord.IsBookkeepingFile(path))
+            if (IsBookkeepingFile(path))
             {
                 continue;
             }
@@ -68,6 +69,14 @@ public sealed class LocalStorage : IStorage
     /// link limit, two links reaching each other without end) and directories that cannot be read are passed over
     /// (a root-owned lost+found must not stop a nightly batch). Links to files are listed like files.
     /// </summary>
+    /// <summary>True for the sink's temporaries and the record sidecars of earlier versions.</summary>
+    private static bool IsBookkeepingFile(string path)
+    {
+        string name = Path.GetFileName(path);
+        return LocalOutputRecord.IsSidecar(path)
+            || (name.StartsWith(LocalFileSink.TempPrefix, StringComparison.Ordinal) && name.EndsWith(LocalFileSink.TempSuffix, StringComparison.Ordinal));
+    }
+
     private static IEnumerable<string> WalkFiles(string root, CancellationToken cancellationToken)
     {
         var options = new EnumerationOptions { IgnoreInaccessible = true, RecurseSubdirectories = false, AttributesToSkip = 0 };

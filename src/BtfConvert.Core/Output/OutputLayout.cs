@@ -1,6 +1,7 @@
 using System.Globalization;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.Pyramid;
+using BtfConvert.Core.Record;
 using BtfConvert.Core.Source;
 using BtfConvert.Core.Tiff;
 using BtfConvert.Core.Tiff.Writing;
@@ -64,7 +65,7 @@ internal sealed class OutputLayout
         _tileOffsets[level][tileIndex] = offset;
     }
 
-    /// <param name="record">The output record (<see cref="IO.OutputRecord"/>), kept as XMP in level 0; none if null or empty.</param>
+    /// <param name="record">The output record (<see cref="OutputRecord"/>), kept as XMP in level 0; none if null or empty.</param>
     public static OutputLayout Create(
         SourceInfo source, PyramidPlan plan, ITileEncoderFactory encoder, bool bigTiff, double? micronsPerPixel, string description,
         IReadOnlyDictionary<string, string>? record = null, long overviewMaxPixels = OverviewMaxPixels)
@@ -89,7 +90,7 @@ internal sealed class OutputLayout
                 ifd.Set(TiffTag.ImageDescription, TiffValue.Ascii(description));
                 if (record is { Count: > 0 })
                 {
-                    byte[] xmp = IO.OutputRecordXmp.Write(record);
+                    byte[] xmp = OutputRecordXmp.Write(record);
                     ifd.Set(TiffTag.XmlPacket, TiffValue.Raw(TiffFieldType.Byte, xmp.Length, xmp));
                 }
 

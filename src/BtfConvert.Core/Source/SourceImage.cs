@@ -4,12 +4,12 @@ using BtfConvert.Core.Tiff;
 namespace BtfConvert.Core.Source;
 
 /// <summary>
-/// The validated main image of an input. Plain uncompressed chunky 8-bit RGB or gray strips (the scanners' layout)
-/// are copied as they are by <see cref="StripReader"/>; everything else LibTiff.NET can decode (compressed, tiled,
-/// planar, 16-bit, palette, bilevel, YCbCr, with alpha) is described by <see cref="Format"/> and <see cref="Chunks"/>
-/// and decoded by <see cref="DecodingRowReader"/>. Either way the pyramid gets 8-bit rows of
-/// <see cref="SamplesPerPixel"/> (1 or 3) samples. Validation happens before any output exists, so a damaged or
-/// unsupported input fails fast, with one line, and leaves nothing behind.
+/// The validated main image of an input, with exactly one of two layouts: plain uncompressed chunky 8-bit RGB or
+/// gray strips (the scanners' layout, <see cref="Strips"/>) are copied as they are by <see cref="StripReader"/>;
+/// everything else LibTiff.NET can decode (compressed, tiled, planar, 16-bit, palette, bilevel, YCbCr, with alpha) is
+/// described by <see cref="Format"/> and <see cref="Chunks"/> and decoded by <see cref="DecodingRowReader"/>. Either
+/// way the pyramid gets 8-bit rows of <see cref="SamplesPerPixel"/> (1 or 3) samples. Validation happens before any
+/// output exists, so a damaged or unsupported input fails fast, with one line, and leaves nothing behind.
 /// </summary>
 public sealed class SourceImage
 {
@@ -17,10 +17,11 @@ public sealed class SourceImage
     public const int MaxDimension = 1 << 24;
 
     private SourceImage(string name, int directoryIndex, TiffDirectory directory, int width, int height,
-        int samplesPerPixel, long rowsPerStrip, long[] stripOffsets, ulong compression, PixelFormat format, ChunkLayout? chunks)
+        int samplesPerPixel, ulong compression, PixelFormat format, StripLayout? strips, ChunkLayout? chunks)
     {
         Compression = compression;
         Format = format;
+        Strips = strips;
         Chunks = chunks;
         Name = name;
         DirectoryIndex = directoryIndex;
@@ -28,8 +29,7 @@ public sealed class SourceImage
         Width = width;
         Height = height;
         SamplesPerPixel = samplesPerPixel;
-        RowsPerStrip = rowsPerStrip;
-        StripOffsets = stripOffsets;
+        Orientation = ImageOrientation.Of(directory);
     }
 
     public string Name { get; }
@@ -42,26 +42,30 @@ public sealed class SourceImage
     public int Width { get; }
     public int Height { get; }
     public int SamplesPerPixel { get; }
-    public long RowsPerStrip { get; }
-    public IReadOnlyList<long> StripOffsets { get; }
     public int RowBytes => Width * SamplesPerPixel;
+
+    /// <summary>The Orientation tag (upright when absent or invalid): how the stored rows are turned upright.</summary>
+    public ImageOrientation Orientation { get; }
 
     /// <summary>The TIFF Compression value of the source image.</summary>
     public ulong Compression { get; }
 
     internal PixelFormat Format { get; }
 
+    /// <summary>The plain strips <see cref="StripReader"/> copies; null for an image that is decoded.</summary>
+    public StripLayout? Strips { get; }
+
     /// <summary>The strips or tiles to decode; null for plain strips, which <see cref="StripReader"/> copies.</summary>
     internal ChunkLayout? Chunks { get; }
 
     /// <summary>Uncompressed chunky 8-bit RGB or gray strips: rows are copied straight from the file (the fast path).</summary>
-    public bool IsPlainStrips => Chunks is null;
+    public bool IsPlainStrips => Strips is not null;
 
     /// <summary>What the source holds, for logs and <c>info</c>: e.g. "16-bit Rgb, LZW (5), tiles 256x256".</summary>
-    public string Describe() => $"{Format.Describe()}, {CompressionName(Compression)}, {Chunks?.Describe() ?? $"strips of {RowsPerStrip} rows"}";
+    public string Describe() => $"{Format.Describe()}, {CompressionName(Compression)}, {Chunks?.Describe() ?? Strips!.Describe()}";
 
-    /// <summary>File offset of row <paramref name="y"/>.</summary>
-    public long RowOffset(int y) => StripOffsets[(int)(y / RowsPerStrip)] + (y % RowsPerStrip * RowBytes);
+    /// <summary>File offset of row <paramref name="y"/> of plain strips.</summary>
+    public long RowOffset(int y) => (Strips ?? throw new InvalidOperationException($"{Name}: a decoded image has no row offsets")).RowOffset(y);
 
     /// <summary>Validates <paramref name="dir"/> as a convertible main image.</summary>
     /// <exception cref="InvalidDataException">Damaged or inconsistent directory.</exception>
@@ -78,7 +82,8 @@ public sealed class SourceImage
         if (compression == TiffConstants.CompressionNone && !tiled && format.IsPlain8Bit)
         {
             var (rowsPerStrip, offsets) = ReadStrips(file, dir, width, height, spp, bytesPerSample: 1);
-            return new SourceImage(file.Name, index, dir, width, height, spp, rowsPerStrip, offsets, compression, format, chunks: null)
+            var strips = new StripLayout(rowsPerStrip, offsets, width * spp);
+            return new SourceImage(file.Name, index, dir, width, height, spp, compression, format, strips, chunks: null)
             {
                 IgnoredCountFields = file.IgnoredCountFields,
             };
@@ -92,7 +97,7 @@ public sealed class SourceImage
                 $"{name}: big-endian BigTIFF is only read as uncompressed 8-bit RGB or gray strips; this image is {format.Describe()}, {CompressionName(compression)}, {chunks.Describe()}");
         }
 
-        return new SourceImage(file.Name, index, dir, width, height, format.OutputSamples, chunks.ChunkHeight, [], compression, format, chunks)
+        return new SourceImage(file.Name, index, dir, width, height, format.OutputSamples, compression, format, strips: null, chunks)
         {
             IgnoredCountFields = file.IgnoredCountFields,
         };

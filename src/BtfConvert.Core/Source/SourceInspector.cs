@@ -35,8 +35,30 @@ public static class SourceInspector
             throw new InvalidDataException($"{source.Name}: the file is truncated ({e.Message})", e);
         }
 
-        // TIFF puts the full-resolution image first. If IFD0's geometry is damaged, that is the error to report:
-        // picking the "largest" remaining IFD would silently convert the thumbnail instead of the slide.
+        var main = SourceImage.FromDirectory(file, PickMainDirectory(file));
+        var warnings = new List<string>(file.Warnings);
+        if (ImageOrientation.InvalidValueWarning(main.Directory) is { } orientationWarning)
+        {
+            warnings.Add(orientationWarning);
+        }
+
+        // Tiled IFDs besides the main image are the reduced levels of an existing pyramid (SVS, our own outputs,
+        // vips/GDAL pyramids); stripped ones are its thumbnail, label and macro images.
+        var levels = Enumerable.Range(0, file.Directories.Count)
+            .Where(i => i != main.DirectoryIndex && file.Directories[i][TiffTag.TileOffsets] is not null).ToList();
+        var notes = new List<string> { DescribeMain(file, main, levels) };
+        var extras = Enumerable.Range(0, file.Directories.Count).Where(i => i != main.DirectoryIndex && !levels.Contains(i)).ToList();
+        var associated = await ReadAssociatedImagesAsync(source, reader, file, extras, warnings, cancellationToken).ConfigureAwait(false);
+        var sis = await ReadSisAsync(reader, main, warnings, cancellationToken).ConfigureAwait(false);
+        return new SourceInfo(file, main, associated, sis, warnings) { Notes = notes };
+    }
+
+    /// <summary>
+    /// TIFF puts the full-resolution image first. If IFD0's geometry is damaged, that is the error to report:
+    /// picking the "largest" remaining IFD would silently convert the thumbnail instead of the slide.
+    /// </summary>
+    private static int PickMainDirectory(TiffFileInfo file)
+    {
         SourceImage.ReadGeometry(file.Name, file.Directories[0]);
         int mainIndex = 0;
         for (int i = 1; i < file.Directories.Count; i++)
@@ -47,28 +69,18 @@ public static class SourceInspector
             }
         }
 
-        var main = SourceImage.FromDirectory(file, mainIndex);
-        var warnings = new List<string>(file.Warnings);
-        if (ImageOrientation.InvalidValueWarning(main.Directory) is { } orientationWarning)
-        {
-            warnings.Add(orientationWarning);
-        }
+        return mainIndex;
+    }
 
+    /// <summary>The extra IFDs kept as associated images, within the count and byte caps; each one skipped is a warning.</summary>
+    private static async Task<List<AssociatedImage>> ReadAssociatedImagesAsync(IByteSource source, CachedReader reader,
+        TiffFileInfo file, List<int> extras, List<string> warnings, CancellationToken cancellationToken)
+    {
         var associated = new List<AssociatedImage>();
-        // Tiled IFDs besides the main image are the reduced levels of an existing pyramid (SVS, our own outputs,
-        // vips/GDAL pyramids); stripped ones are its thumbnail, label and macro images.
-        var levels = Enumerable.Range(0, file.Directories.Count)
-            .Where(i => i != mainIndex && file.Directories[i][TiffTag.TileOffsets] is not null).ToList();
-        var notes = new List<string> { DescribeMain(file, main, levels) };
         long associatedBytes = 0;
         var beyondCount = new List<int>();
-        for (int i = 0; i < file.Directories.Count; i++)
+        foreach (int i in extras)
         {
-            if (i == mainIndex || levels.Contains(i))
-            {
-                continue;
-            }
-
             if (associated.Count == MaxAssociatedImages)
             {
                 beyondCount.Add(i);
@@ -104,17 +116,25 @@ public static class SourceInspector
             warnings.Add($"{beyondCount.Count} more IFD(s) skipped (IFD {beyondCount[0]}…{beyondCount[^1]}): at most {MaxAssociatedImages} associated images are kept");
         }
 
-        OlympusSisMetadata? sis = null;
-        if (main.Directory.GetUInt64(TiffTag.OlympusSis) is { } sisOffset and > 0 and < long.MaxValue)
+        return associated;
+    }
+
+    private static async Task<OlympusSisMetadata?> ReadSisAsync(CachedReader reader, SourceImage main, List<string> warnings,
+        CancellationToken cancellationToken)
+    {
+        ulong? sisOffset = main.Directory.GetUInt64(TiffTag.OlympusSis);
+        if (sisOffset is not (> 0 and < long.MaxValue))
         {
-            sis = await OlympusSisParser.TryReadAsync(reader, (long)sisOffset, cancellationToken).ConfigureAwait(false);
-            if (sis is null)
-            {
-                warnings.Add("the Olympus SIS block could not be read; no pixel size from it");
-            }
+            return null;
         }
 
-        return new SourceInfo(file, main, associated, sis, warnings) { Notes = notes };
+        var sis = await OlympusSisParser.TryReadAsync(reader, (long)sisOffset.Value, cancellationToken).ConfigureAwait(false);
+        if (sis is null)
+        {
+            warnings.Add("the Olympus SIS block could not be read; no pixel size from it");
+        }
+
+        return sis;
     }
 
     private static string DescribeMain(TiffFileInfo file, SourceImage main, List<int> levels)

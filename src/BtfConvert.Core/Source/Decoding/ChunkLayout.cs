@@ -13,8 +13,8 @@ internal sealed record ChunkLayout(
 {
     /// <summary>
     /// Most bytes one group may decode to (every plane). It is held while its rows are converted, next to the level
-    /// chain (~70 MB at 45,000 pixels wide) and the read-ahead, inside the 256 MB budget. A 20,000-pixel-wide RGB
-    /// image with 512-row tiles of 16-bit samples needs 61 MB; a single-strip image up to ~6,500² RGB fits.
+    /// chain (~140 MB at 45,000 pixels wide with 256-pixel tiles) and the read-ahead. A 20,000-pixel-wide RGB image
+    /// with 512 × 512 tiles of 16-bit samples needs 60 MiB; a single 8-bit RGB strip fits up to ~6,680² pixels.
     /// </summary>
     public const long MaxGroupBytes = 128L << 20;
 

@@ -1,13 +1,13 @@
 using System.Globalization;
-namespace BtfConvert.Core.IO;
+namespace BtfConvert.Core.Record;
 
 /// <summary>
 /// What a conversion records with its output — inside the TIFF (an XMP packet in level 0, see
 /// <see cref="OutputRecordXmp"/>) and, on S3, also as user metadata x-amz-meta-* — and how a batch run decides from it
 /// that the output is up to date. Outputs of older versions kept it in a local sidecar (<see cref="LocalOutputRecord"/>).
 /// The keys are the ones <c>btfconvert convert</c> writes, so outputs of single conversions are recognised too.
-/// It lives in IO, beside the storages that keep it, and takes the options as their fingerprint: IO depends on no
-/// other Core namespace, so the namespace graph stays acyclic (see NamespaceGraphTests).
+/// The record is plain data and depends on no other Core namespace: the storages (IO) keep it, the TIFF reader finds
+/// it in an output's head, the converter writes it and batch compares it.
 /// </summary>
 internal static class OutputRecord
 {
@@ -26,7 +26,7 @@ internal static class OutputRecord
     /// </summary>
     public const string SourceDateEpochVariable = "SOURCE_DATE_EPOCH";
 
-    /// <summary>Set by <see cref="LocalStorage"/> when a sidecar exists but the output was changed after it was written.</summary>
+    /// <summary>Set when a sidecar exists but the output was changed after it was written, or the output is cut short.</summary>
     public const string Stale = "btfconvert-record-stale";
 
     private const string AmzPrefix = "x-amz-meta-";
@@ -38,11 +38,12 @@ internal static class OutputRecord
     /// </summary>
     public const int MaxSourceLength = 512;
 
-    public static Dictionary<string, string> Create(string source, StorageObjectInfo sourceInfo, string optionsFingerprint) => new()
+    /// <param name="sourceETag">The source's ETag as its storage reports it (a local file's is made from its size and time).</param>
+    public static Dictionary<string, string> Create(string source, string? sourceETag, long sourceLength, string optionsFingerprint) => new()
     {
         [Source] = ShortenSource(source),
-        [SourceETag] = sourceInfo.ETag ?? string.Empty,
-        [SourceSize] = sourceInfo.Length.ToString(CultureInfo.InvariantCulture),
+        [SourceETag] = sourceETag ?? string.Empty,
+        [SourceSize] = sourceLength.ToString(CultureInfo.InvariantCulture),
         [Version] = ProductInfo.Version,
         [Options] = optionsFingerprint,
         [Time] = Now().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
@@ -102,35 +103,35 @@ internal static class OutputRecord
         Get(metadata, SourceETag) is not null || Get(metadata, Stale) is not null;
 
     /// <summary>
-    /// Null when <paramref name="output"/> was converted from exactly <paramref name="source"/> (same ETag and size)
-    /// with the same options; otherwise why it must be converted again. The converter version is recorded but not
-    /// compared: a new release must not reconvert terabytes whose output would be the same.
+    /// Null when the output whose record is <paramref name="outputRecord"/> was converted from exactly the source
+    /// (same ETag and size) with the same options; otherwise why it must be converted again. The converter version is
+    /// recorded but not compared: a new release must not reconvert terabytes whose output would be the same.
     /// </summary>
-    public static string? WhyOutdated(StorageObjectInfo output, StorageObjectInfo source, string optionsFingerprint)
+    public static string? WhyOutdated(IReadOnlyDictionary<string, string> outputRecord, string? sourceETag, long sourceLength,
+        string optionsFingerprint)
     {
-        var metadata = output.Metadata;
-        if (Get(metadata, Stale) is { } stale)
+        if (Get(outputRecord, Stale) is { } stale)
         {
             return stale;
         }
 
-        string? etag = Get(metadata, SourceETag);
+        string? etag = Get(outputRecord, SourceETag);
         if (etag is null)
         {
             return "the output has no btfconvert record";
         }
 
-        if (!string.Equals(Unquote(etag), Unquote(source.ETag ?? string.Empty), StringComparison.Ordinal) || etag.Length == 0)
+        if (!string.Equals(Unquote(etag), Unquote(sourceETag ?? string.Empty), StringComparison.Ordinal) || etag.Length == 0)
         {
-            return $"the source changed (ETag {Unquote(source.ETag ?? "?")}, recorded {Unquote(etag)})";
+            return $"the source changed (ETag {Unquote(sourceETag ?? "?")}, recorded {Unquote(etag)})";
         }
 
-        if (Get(metadata, SourceSize) != source.Length.ToString(CultureInfo.InvariantCulture))
+        if (Get(outputRecord, SourceSize) != sourceLength.ToString(CultureInfo.InvariantCulture))
         {
-            return $"the source changed (size {source.Length}, recorded {Get(metadata, SourceSize) ?? "none"})";
+            return $"the source changed (size {sourceLength}, recorded {Get(outputRecord, SourceSize) ?? "none"})";
         }
 
-        string? options = Get(metadata, Options);
+        string? options = Get(outputRecord, Options);
         if (!string.Equals(options, optionsFingerprint, StringComparison.Ordinal))
         {
             return $"the options changed ({optionsFingerprint}, recorded {options ?? "none"})";

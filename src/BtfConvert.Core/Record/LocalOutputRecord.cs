@@ -1,9 +1,9 @@
 using System.Text.Json;
 
-namespace BtfConvert.Core.IO;
+namespace BtfConvert.Core.Record;
 
 /// <summary>
-/// The record sidecars of earlier versions (<c>DIR/.NAME.tiff.btfconvert.json</c>): btfconvert now keeps the record
+/// The record sidecars of earlier versions (<c>DIR/.NAME.tiff.btfconvert.json</c>): btfconvert keeps the record
 /// inside the output (<see cref="OutputRecordXmp"/>) and writes no sidecar. Old sidecars are still read, so outputs
 /// of earlier versions are not converted again, and an old sidecar is deleted when its output is replaced
 /// (docs/operations.md, "Upgrading from record sidecars").
@@ -25,12 +25,11 @@ internal static class LocalOutputRecord
         return Path.Combine(Path.GetDirectoryName(full) ?? ".", "." + Path.GetFileName(full) + SidecarSuffix);
     }
 
-    /// <summary>True for the sidecars and temporaries this tool writes (hidden from listings of inputs).</summary>
-    public static bool IsBookkeepingFile(string path)
+    /// <summary>True for a sidecar's file name (hidden from listings of inputs, as the sink's temporaries are).</summary>
+    public static bool IsSidecar(string path)
     {
         string name = Path.GetFileName(path);
-        return (name.StartsWith('.') && name.EndsWith(SidecarSuffix, StringComparison.Ordinal))
-            || (name.StartsWith(LocalFileSink.TempPrefix, StringComparison.Ordinal) && name.EndsWith(LocalFileSink.TempSuffix, StringComparison.Ordinal));
+        return name.StartsWith('.') && name.EndsWith(SidecarSuffix, StringComparison.Ordinal);
     }
 
     /// <summary>Removes the sidecar of <paramref name="outputPath"/> (its output was just replaced by one that carries its record).</summary>

@@ -1,7 +1,7 @@
 using BtfConvert.Core.Conversion;
-using BtfConvert.Core.IO;
+using BtfConvert.Core.Record;
 
-namespace BtfConvert.Core.Tests.IO;
+namespace BtfConvert.Core.Tests.Record;
 
 public sealed class OutputRecordTests
 {
@@ -11,7 +11,7 @@ public sealed class OutputRecordTests
     public void Long_source_locations_keep_the_record_within_the_s3_metadata_limit(int repeat, string part)
     {
         string source = "s3://scans/" + string.Concat(Enumerable.Repeat(part, repeat)) + "/slide.btf";
-        var record = OutputRecord.Create(source, new StorageObjectInfo(source, 123, "\"0123456789abcdef0123456789abcdef-12\"", null, new Dictionary<string, string>()), new ConversionOptions().Fingerprint());
+        var record = OutputRecord.Create(source, "\"0123456789abcdef0123456789abcdef-12\"", 123, new ConversionOptions().Fingerprint());
         // As the S3 sink sends it: names plus values, non-ASCII values percent-escaped. S3 allows 2 KB in all.
         long sent = record.Sum(kv => kv.Key.Length + (kv.Value.All(char.IsAscii) ? kv.Value.Length : Uri.EscapeDataString(kv.Value).Length));
         Assert.True(sent <= 2048, $"{sent} bytes of metadata");

@@ -2,7 +2,7 @@ using System.Text;
 using System.Xml;
 using System.Xml.Linq;
 
-namespace BtfConvert.Core.IO;
+namespace BtfConvert.Core.Record;
 
 /// <summary>
 /// The record as it travels inside the output: an XMP packet (TIFF tag 700, XMLPacket) in level 0's IFD, one

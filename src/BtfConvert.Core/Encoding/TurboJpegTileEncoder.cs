@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
-namespace BtfConvert.Core.Encoding.TurboJpeg;
+using BtfConvert.Core.Encoding.TurboJpeg;
+
+namespace BtfConvert.Core.Encoding;
 
 /// <summary>
 /// JPEG tiles through libjpeg-turbo (TurboJPEG API): baseline, YCbCr 4:2:0 for RGB or single-component grayscale,
