@@ -12,6 +12,8 @@ APT_PACKAGES=(
   python3-openslide  # OpenSlide: what viewers use to open the output
   python3-tifffile   # tifffile: independent pixel reader in tests
   python3-numpy
+  python3-gdal       # GDAL from Python: counts the GETs of a remote open (tests/tools/vsicurl_gets.py)
+  libimage-exiftool-perl  # exiftool -validate: the copied EXIF IFD
   nodejs npm         # s3rver, the local S3-compatible server the S3 tests start
   time               # /usr/bin/time -v for peak RSS in benchmarks
 )
