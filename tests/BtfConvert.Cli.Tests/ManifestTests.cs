@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -67,13 +66,7 @@ public sealed partial class ManifestTests : IDisposable
     private static List<string> JobRuleErrors(JsonElement job)
     {
         var errors = new List<string>();
-        void Rule(bool holds, string message)
-        {
-            if (!holds)
-            {
-                errors.Add(message);
-            }
-        }
+        void Rule(bool holds, string message) => Broken(errors, holds, message);
 
         Rule(Text(job, "apiVersion") == "batch/v1" && Text(job, "kind") == "Job", "apiVersion batch/v1, kind Job");
         Rule(Text(job, "metadata", "name") is { Length: > 0 and <= 63 } name && DnsLabel().IsMatch(name), "metadata.name must be a DNS label (it becomes a pod label)");
@@ -205,13 +198,7 @@ public sealed partial class ManifestTests : IDisposable
     private static List<string> AwsRuleErrors(JsonElement definition, JsonElement submit)
     {
         var errors = new List<string>();
-        void Rule(bool holds, string message)
-        {
-            if (!holds)
-            {
-                errors.Add(message);
-            }
-        }
+        void Rule(bool holds, string message) => Broken(errors, holds, message);
 
         Rule(Text(definition, "type") is "container" or "multinode", "type must be container or multinode");
         var platforms = definition.TryGetProperty("platformCapabilities", out var p) ? p.EnumerateArray().Select(e => e.GetString()).ToList() : ["EC2"];
@@ -303,17 +290,16 @@ public sealed partial class ManifestTests : IDisposable
             Skip.If(true, "tests/manifests/node_modules is missing (cd tests/manifests && npm ci)");
         }
 
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Checker };
-        foreach (string a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
+        return CliRunner.RunProgramIn(Checker, null, file, args);
+    }
 
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), $"{file} did not finish within 2 minutes");
-        return new CliRunner.Result(process.ExitCode, stdout.Result, stderr.Result);
+    /// <summary>Adds the rule's message to the errors when it does not hold.</summary>
+    private static void Broken(List<string> errors, bool holds, string message)
+    {
+        if (!holds)
+        {
+            errors.Add(message);
+        }
     }
 
     private static string? Text(JsonElement e, params string[] path)

@@ -214,31 +214,15 @@ public sealed partial class SlurmRecipeTests : IDisposable
     private static void AssertRan(CliRunner.Result r) => Assert.True(r.ExitCode == 0, r.Output);
 
     /// <summary>A program run to its end in the work folder, with the cluster's SLURM_CONF and the recipe's variables.</summary>
-    private CliRunner.Result Run(string file, params string[] args)
+    private CliRunner.Result Run(string file, params string[] args) => CliRunner.RunProgramIn(Work, new Dictionary<string, string>
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Work };
-        foreach (string a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        info.Environment["SLURM_CONF"] = Path.Combine(Cluster, "slurm.conf");
-        info.Environment["BTFCONVERT"] = Binary;
-        info.Environment["BTFCONVERT_SRC"] = Source;
-        info.Environment["BTFCONVERT_DST"] = Destination;
+        ["SLURM_CONF"] = Path.Combine(Cluster, "slurm.conf"),
+        ["BTFCONVERT"] = Binary,
+        ["BTFCONVERT_SRC"] = Source,
+        ["BTFCONVERT_DST"] = Destination,
         // The recipe's --lock-dir "$HOME/.btfconvert": inside the test's folder, not the home of whoever runs the tests.
-        info.Environment["HOME"] = Work;
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} did not finish within 2 minutes");
-        }
-
-        return new CliRunner.Result(process.ExitCode, stdout.Result, stderr.Result);
-    }
+        ["HOME"] = Work,
+    }, file, args);
 
     [GeneratedRegex(@"<!-- begin slurm-recipe[^>]*-->\s*```bash\n(.*?)```\s*<!-- end slurm-recipe -->", RegexOptions.Singleline)]
     private static partial Regex RecipeBlock();
