@@ -49,16 +49,16 @@ public sealed record ShardSpec
     /// <summary>N, the number of shards.</summary>
     public int Count { get; }
 
-    /// <summary><c>all/N</c>: every input, each labelled with its shard (only for --dry-run's balance check).</summary>
+    /// <summary><c>all/N</c>: every input, each labelled with its shard (only for --dry-run's balance and --check).</summary>
     public bool IsAll { get; }
 
     /// <summary>
     /// For <c>auto</c>: the variable the index was read from and the scheduler that set it, e.g.
-    /// <c>SLURM_ARRAY_TASK_ID=3 (Slurm job 1234)</c>; null when the index was given.
+    /// <c>SLURM_ARRAY_TASK_ID=3 (Slurm, SLURM_JOB_ID=1234)</c>; null when the index was given.
     /// </summary>
     public string? IndexSource { get; }
 
-    /// <summary>The variable the index was read from (<c>auto</c>), for the report; null when given.</summary>
+    /// <summary>The name of the variable the index was read from (<c>auto</c>); null when given.</summary>
     public string? IndexVariable => IndexSource?[..IndexSource.IndexOf('=', StringComparison.Ordinal)];
 
     /// <summary>Something the log should warn about, e.g. a Slurm array smaller than N (right for a rerun of some shards).</summary>
