@@ -16,6 +16,7 @@ APT_PACKAGES=(
   libimage-exiftool-perl  # exiftool -validate: the copied EXIF IFD
   nodejs npm         # s3rver, the local S3-compatible server the S3 tests start
   time               # /usr/bin/time -v for peak RSS in benchmarks
+  slurm-wlm munge    # a one-node Slurm the Slurm recipe of docs/scale-out.md runs on (scripts/slurm-local.sh)
 )
 
 missing=()
@@ -34,8 +35,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ -f tests/s3rver/package.json ]; then
-  (cd tests/s3rver && npm ci --no-audit --no-fund --loglevel=error)
-fi
+for dir in tests/s3rver tests/manifests; do   # the local S3 server; the offline Kubernetes/AWS Batch checks
+  if [ -f "$dir/package.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 
 dotnet build BtfConvert.sln -c Release -v q -nologo
