@@ -17,6 +17,7 @@ public static class Program
         // aborted) before the process exits with ExitCodes.Cancelled.
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+        TestPause.ProcessCancellation = cancellation.Token;
         return await RunAsync(args, cancellation.Token).ConfigureAwait(false);
 
         void Cancel(PosixSignalContext context)
