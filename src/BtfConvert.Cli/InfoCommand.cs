@@ -4,6 +4,7 @@ using System.Text.Json;
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.Pyramid;
+using BtfConvert.Core.Source;
 using BtfConvert.Core.Tiff;
 
 namespace BtfConvert.Cli;

@@ -1,4 +1,5 @@
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source;
 
 namespace BtfConvert.Core.Conversion;
 

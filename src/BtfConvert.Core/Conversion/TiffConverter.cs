@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Output;
 using BtfConvert.Core.Pyramid;
+using BtfConvert.Core.Source;
 
 namespace BtfConvert.Core.Conversion;
 
@@ -119,7 +121,7 @@ public static class TiffConverter
                 }
                 else
                 {
-                    Decoding.DecodingRowReader.ReadRows(input, image, readSize, input.PreferredConcurrency, onRow, onProgress, pipeline.Token, timings);
+                    DecodingRowReader.ReadRows(input, image, readSize, input.PreferredConcurrency, onRow, onProgress, pipeline.Token, timings);
                 }
 
                 timings.SetProducerCpu(ThreadCpuTime.OfCurrentThread());

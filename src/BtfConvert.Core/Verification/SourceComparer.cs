@@ -1,5 +1,5 @@
-using BtfConvert.Core.Conversion;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source;
 using static BtfConvert.Core.Verification.OutputVerifier;
 
 namespace BtfConvert.Core.Verification;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source;
 using BtfConvert.Core.Tiff;
 using BtfConvert.Samples;
 

@@ -1,4 +1,4 @@
-namespace BtfConvert.Core.Conversion;
+namespace BtfConvert.Core.Output;
 
 /// <summary>
 /// Remembers small encoded tiles already written so that identical ones (blank background encodes to the same

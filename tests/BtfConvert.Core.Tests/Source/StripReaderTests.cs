@@ -1,9 +1,9 @@
-using BtfConvert.Core.Conversion;
 using BtfConvert.Core.IO;
 using BtfConvert.Core.Pyramid;
+using BtfConvert.Core.Source;
 using BtfConvert.Samples;
 
-namespace BtfConvert.Core.Tests.Conversion;
+namespace BtfConvert.Core.Tests.Source;
 
 /// <summary>
 /// The strip reader reads runs straight into the target's band when it offers the memory (no row copy), and pushes

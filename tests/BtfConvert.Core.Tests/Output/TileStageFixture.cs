@@ -1,12 +1,13 @@
 using System.Buffers;
-using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Output;
 using BtfConvert.Core.Pyramid;
+using BtfConvert.Core.Source;
 using BtfConvert.Core.Tiff;
 using BtfConvert.Core.Tiff.Writing;
 
-namespace BtfConvert.Core.Tests.Conversion;
+namespace BtfConvert.Core.Tests.Output;
 
 /// <summary>
 /// A tiny grayscale output (16×16 tiles, 48×32 pixels: 6 level-0 tiles, 1 level-1 tile) for testing the tile

@@ -1,12 +1,13 @@
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Output;
 using BtfConvert.Core.Pyramid;
 using BtfConvert.Core.Tests.Support;
 using BtfConvert.Core.Tiff;
 using BtfConvert.Samples;
 
-namespace BtfConvert.Core.Tests.Conversion;
+namespace BtfConvert.Core.Tests.Output;
 
 /// <summary>The overview levels (at most 4 Mpixel each) are written last, each level one contiguous run.</summary>
 public sealed class OverviewLayoutTests : IDisposable

@@ -1,6 +1,6 @@
 using BtfConvert.Core.Tiff;
 
-namespace BtfConvert.Core.Conversion.Decoding;
+namespace BtfConvert.Core.Source.Decoding;
 
 /// <summary>
 /// The strips or tiles of an image that is decoded: a grid of chunks, one grid per plane. A "group" is what one

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using BtfConvert.Core.IO;
 
-namespace BtfConvert.Core.Conversion;
+namespace BtfConvert.Core.Output;
 
 /// <summary>
 /// The writing stage: appends encoded tiles to the sink strictly in the order they were enqueued (whatever order

@@ -1,7 +1,7 @@
-using BtfConvert.Core.Conversion.Decoding;
+using BtfConvert.Core.Source.Decoding;
 using BtfConvert.Core.Tiff;
 
-namespace BtfConvert.Core.Conversion;
+namespace BtfConvert.Core.Source;
 
 /// <summary>
 /// The validated main image of an input. Plain uncompressed chunky 8-bit RGB or gray strips (the scanners' layout)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using BtfConvert.Core.IO;
 
-namespace BtfConvert.Core.Conversion;
+namespace BtfConvert.Core.Source;
 
 /// <summary>
 /// How many reads a reader keeps ahead of the converter. Fixed when the source's minimum and maximum are equal (local

@@ -1,7 +1,7 @@
-using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
+using BtfConvert.Core.Output;
 
-namespace BtfConvert.Core.Tests.Conversion;
+namespace BtfConvert.Core.Tests.Output;
 
 /// <summary>
 /// Each stage of <see cref="TileEncodingPipeline"/> on its own — encoding, ordered writing, deduplication — and

@@ -3,7 +3,7 @@ using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
 using BtfConvert.Core.Pyramid;
 
-namespace BtfConvert.Core.Conversion;
+namespace BtfConvert.Core.Output;
 
 /// <summary>
 /// Encodes tiles on N worker threads (<see cref="TileEncoderWorkers"/>) and appends them to the sink strictly in

@@ -3,7 +3,7 @@ using System.Numerics;
 using BtfConvert.Core.IO;
 using BtfConvert.Core.Pyramid;
 
-namespace BtfConvert.Core.Conversion;
+namespace BtfConvert.Core.Source;
 
 /// <summary>
 /// Delivers the main image's rows in order with one pass of large reads: consecutive rows that are adjacent in the

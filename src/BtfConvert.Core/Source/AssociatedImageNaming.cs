@@ -1,7 +1,7 @@
 using System.Globalization;
 using BtfConvert.Core.Tiff;
 
-namespace BtfConvert.Core.Conversion;
+namespace BtfConvert.Core.Source;
 
 /// <summary>
 /// How an associated image is stored so that viewers show it. large_image's tiff source (girder/large_image,

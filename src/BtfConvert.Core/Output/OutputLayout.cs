@@ -1,10 +1,11 @@
 using System.Globalization;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.Pyramid;
+using BtfConvert.Core.Source;
 using BtfConvert.Core.Tiff;
 using BtfConvert.Core.Tiff.Writing;
 
-namespace BtfConvert.Core.Conversion;
+namespace BtfConvert.Core.Output;
 
 /// <summary>
 /// The directories of the output: one tiled IFD per level (largest first, NewSubfileType=1 on reduced levels), then

@@ -1,9 +1,8 @@
-using BtfConvert.Core.Conversion.Decoding;
 using BtfConvert.Core.IO;
 using BtfConvert.Core.Metadata;
 using BtfConvert.Core.Tiff;
 
-namespace BtfConvert.Core.Conversion;
+namespace BtfConvert.Core.Source;
 
 /// <summary>Reads and validates everything about an input except the main image's pixels.</summary>
 public static class SourceInspector

@@ -1,6 +1,6 @@
 using BtfConvert.Core.Tiff;
 
-namespace BtfConvert.Core.Conversion;
+namespace BtfConvert.Core.Source;
 
 /// <summary>
 /// The TIFF Orientation tag (274) of the main image and how rows are delivered so the output is upright. The flips

@@ -1,6 +1,7 @@
-using BtfConvert.Core.Conversion.Decoding;
+using BtfConvert.Core.Source.Decoding;
 
-namespace BtfConvert.Core.Tests.Conversion;
+
+namespace BtfConvert.Core.Tests.Source;
 
 /// <summary>The pure pixel conversion: each rule of the documented mapping, on hand-made rows.</summary>
 public class PixelConverterTests

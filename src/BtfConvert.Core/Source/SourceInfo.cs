@@ -1,7 +1,7 @@
 using BtfConvert.Core.Metadata;
 using BtfConvert.Core.Tiff;
 
-namespace BtfConvert.Core.Conversion;
+namespace BtfConvert.Core.Source;
 
 /// <summary>What an input holds: the parsed directories, the main image, extras, vendor metadata, and warnings.</summary>
 public sealed record SourceInfo(

@@ -4,7 +4,7 @@ using System.Diagnostics;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.Pyramid;
 
-namespace BtfConvert.Core.Conversion;
+namespace BtfConvert.Core.Output;
 
 /// <summary>
 /// The encoding stage: one thread per worker, each with its own encoder, worst-case-sized scratch buffer and one

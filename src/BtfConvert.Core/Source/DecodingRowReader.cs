@@ -2,11 +2,12 @@ using System.Buffers;
 using System.Diagnostics;
 using BitMiracle.LibTiff.Classic;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source.Decoding;
 using BtfConvert.Core.Tiff.LibTiffNet;
 using LibTiff = BitMiracle.LibTiff.Classic.Tiff;
 using LibTiffTag = BitMiracle.LibTiff.Classic.TiffTag;
 
-namespace BtfConvert.Core.Conversion.Decoding;
+namespace BtfConvert.Core.Source;
 
 /// <summary>
 /// Delivers the rows of any supported image that the plain strip reader cannot copy (compressed, tiled, planar,

@@ -1,6 +1,6 @@
 using BtfConvert.Core.Tiff;
 
-namespace BtfConvert.Core.Conversion.Decoding;
+namespace BtfConvert.Core.Source.Decoding;
 
 /// <summary>
 /// YCbCr → RGB for 8-bit samples as libtiff's TIFFYCbCrToRGB does it: YCbCrCoefficients (default ITU-R BT.601:

@@ -1,9 +1,8 @@
-using BtfConvert.Core.Conversion;
-using BtfConvert.Core.Conversion.Decoding;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source;
 using BtfConvert.Core.Tests.Support;
 
-namespace BtfConvert.Core.Tests.Conversion;
+namespace BtfConvert.Core.Tests.Source;
 
 /// <summary>
 /// The decoding row source streams: memory does not grow with the image height, and a compressed image is read

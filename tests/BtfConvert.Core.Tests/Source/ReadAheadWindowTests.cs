@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using BtfConvert.Core.Conversion;
+using BtfConvert.Core.Source;
 
-namespace BtfConvert.Core.Tests.Conversion;
+namespace BtfConvert.Core.Tests.Source;
 
 /// <summary>
 /// The read-ahead decisions, driven by a simulated link with made-up clocks: no real time is measured or asserted.

@@ -1,6 +1,6 @@
 using BtfConvert.Core.Tiff;
 
-namespace BtfConvert.Core.Conversion.Decoding;
+namespace BtfConvert.Core.Source.Decoding;
 
 /// <summary>How a pixel's colour is coded in the decoded samples.</summary>
 internal enum ColorModel

@@ -1,7 +1,8 @@
 using System.Buffers;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source.Decoding;
 
-namespace BtfConvert.Core.Conversion.Decoding;
+namespace BtfConvert.Core.Source;
 
 /// <summary>
 /// Reads the compressed chunks an image's groups need with few large reads, ahead of the decoder. Each plane's

@@ -1,5 +1,5 @@
 using BtfConvert.Core.Pyramid;
-namespace BtfConvert.Core.Conversion;
+namespace BtfConvert.Core.Output;
 
 /// <summary>
 /// One tile on its way through the pipeline: the raw pixels for the encoding stage, and the encoded result the

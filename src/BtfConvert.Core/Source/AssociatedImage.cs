@@ -1,4 +1,4 @@
-namespace BtfConvert.Core.Conversion;
+namespace BtfConvert.Core.Source;
 
 /// <summary>A small extra image of the input (e.g. the Olympus 27×25 16-bit IFD), converted to 8 bits per sample.</summary>
 /// <param name="SourceDirectoryIndex">Index of the IFD it came from.</param>

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace BtfConvert.Core.Conversion.Decoding;
+namespace BtfConvert.Core.Source.Decoding;
 
 /// <summary>
 /// Turns decoded rows of any supported <see cref="PixelFormat"/> into the 8-bit chunky RGB or gray rows the pyramid
