@@ -52,14 +52,16 @@ public sealed class BatchReportWriter : IDisposable
             return null;
         }
 
-        if (path == "-")
-        {
-            return new BatchReportWriter("the report on standard output", Console.OpenStandardOutput(), shard);
-        }
-
-        var writer = new BatchReportWriter($"the report {path}", null, shard);
+        var writer = new BatchReportWriter(path == "-" ? "the report on standard output" : $"the report {path}", null, shard);
         try
         {
+            if (path == "-")
+            {
+                // Console.Out, not the raw descriptor: what the process's console writer is (tests capture it).
+                writer._stream = new ConsoleOutStream(Console.Out);
+                return writer;
+            }
+
             string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
             if (!string.IsNullOrEmpty(folder))
             {
@@ -160,6 +162,26 @@ public sealed class BatchReportWriter : IDisposable
         {
             // Nothing is buffered (every line was flushed or failed).
         }
+    }
+
+    /// <summary>A report line's bytes to <see cref="Console.Out"/> (UTF-8 text, as every line is).</summary>
+    private sealed class ConsoleOutStream(TextWriter writer) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count) => writer.Write(System.Text.Encoding.UTF8.GetString(buffer, offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer) => writer.Write(System.Text.Encoding.UTF8.GetString(buffer));
+
+        public override void Flush() => writer.Flush();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     private sealed record PlanLine(BatchAction Action, string Shard, string Source, string Destination, string Reason, long SourceBytes, long? OutputBytes)
