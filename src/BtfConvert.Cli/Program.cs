@@ -14,7 +14,7 @@ public static class Program
     {
         if (StartupLimits.Problem() is { } problem)
         {
-            Console.Error.WriteLine(problem);
+            StartupLimits.WriteToStandardError(problem);
             return ExitCodes.IoError;
         }
 
@@ -25,7 +25,7 @@ public static class Program
         catch (Exception e) when (StartupLimits.IsMissingOwnPart(e))
         {
             // Thrown where the runtime first needed a part it could not open (before logging was set up).
-            Console.Error.WriteLine(StartupLimits.MissingOwnPartMessage(e));
+            StartupLimits.WriteToStandardError(StartupLimits.MissingOwnPartMessage(e));
             return ExitCodes.IoError;
         }
     }

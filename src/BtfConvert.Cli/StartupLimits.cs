@@ -81,6 +81,31 @@ internal static partial class StartupLimits
         public ulong Maximum;
     }
 
+    /// <summary>
+    /// Writes the line with write(2) on descriptor 2: with 24 descriptors even System.Console cannot be loaded, and
+    /// this needs nothing the process does not already have.
+    /// </summary>
+    public static unsafe void WriteToStandardError(string line)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(line + "\n");
+        fixed (byte* start = bytes)
+        {
+            for (nint done = 0; done < bytes.Length;)
+            {
+                nint written = WriteFile(2, start + done, (nuint)(bytes.Length - done));
+                if (written <= 0)
+                {
+                    return;
+                }
+
+                done += written;
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "write")]
+    private static unsafe partial nint WriteFile(int descriptor, byte* buffer, nuint count);
+
     [LibraryImport("libc", EntryPoint = "getrlimit")]
     private static partial int GetResourceLimit(int resource, ref ResourceLimit limit);
 }
