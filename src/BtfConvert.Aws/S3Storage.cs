@@ -84,6 +84,9 @@ public sealed class S3Storage : IStorage, IDisposable
             Prefix = root.Key.Length == 0 ? null : root.Key,
             MaxKeys = Settings.ListPageSize,
         };
+        // A store that answers "truncated" with a token it already gave would be listed for ever (6,939 calls a
+        // minute were seen), holding the batch's lock: a token seen before is refused.
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
             ListObjectsV2Response page;
@@ -105,6 +108,13 @@ public sealed class S3Storage : IStorage, IDisposable
             if (page.IsTruncated != true || string.IsNullOrEmpty(page.NextContinuationToken))
             {
                 yield break;
+            }
+
+            if (!tokens.Add(page.NextContinuationToken))
+            {
+                throw new StorageException(
+                    $"{prefix}: the listing does not end: after {tokens.Count + 1} pages the store returned a continuation token it had already given; " +
+                    "the store is faulty (ListObjectsV2 must not repeat a token)");
             }
 
             request.ContinuationToken = page.NextContinuationToken;

@@ -103,6 +103,7 @@ public static class BatchCommand
     {
         int code = summary.Failed > 0 ? ExitCodes.PartialFailure : ExitCodes.Success;
         reportWriter?.WriteSummary(summary, code, dryRun: false);
+        code = WithReportOutcome(code, reportWriter);
         var level = code == ExitCodes.Success ? Serilog.Events.LogEventLevel.Information : Serilog.Events.LogEventLevel.Error;
         Log.Write(level, "Batch done: {Converted} converted, {Skipped} skipped, {Failed} failed{NotAttempted} of {Inputs}; {Gigabytes:0.00} GB in {Seconds:0.0} s, {Rate:0.0} MB/s",
             summary.Converted, summary.Skipped, summary.Failed, summary.NotAttempted > 0 ? $", {summary.NotAttempted} not attempted (--fail-fast)" : string.Empty,
@@ -139,7 +140,7 @@ public static class BatchCommand
         report?.WriteSummary(new BatchSummary(plan.Count, 0, plan.Count - convert - fail, fail, convert, 0, 0, TimeSpan.Zero), ExitCodes.Success, dryRun: true);
         Log.Information("Dry run, shard {Shard}: {Inputs} inputs, {Convert} would be converted, {Skip} skipped, {Fail} would fail; nothing was written",
             BatchScaling.Describe(shard), plan.Count, convert, plan.Count - convert - fail, fail);
-        return ExitCodes.Success;
+        return WithReportOutcome(ExitCodes.Success, report);
     }
 
     /// <summary>
@@ -168,7 +169,7 @@ public static class BatchCommand
         if (code == ExitCodes.Success)
         {
             Log.Information("Check, shard {Shard}: all {Inputs} inputs have an up-to-date output", BatchScaling.Describe(shard), plan.Count);
-            return code;
+            return WithReportOutcome(code, report);
         }
 
         var shards = missing.Select(i => ShardSpec.ShardOf(i.RelativePath, shard.Count)).Distinct().Order().ToList();
@@ -176,4 +177,11 @@ public static class BatchCommand
             BatchScaling.Describe(shard), missing.Count, plan.Count, failing, string.Join(',', shards), shard.Count, string.Join(',', shards));
         return code;
     }
+
+    /// <summary>
+    /// A report that could not be written does not hide the work's own failures (6 stays 6), but a run whose every
+    /// input is done is not "ok" to a script that reads the report it asked for: 4, as for any other write failure.
+    /// </summary>
+    private static int WithReportOutcome(int code, BatchReportWriter? report) =>
+        code == ExitCodes.Success && report is { Failed: true } ? ExitCodes.IoError : code;
 }

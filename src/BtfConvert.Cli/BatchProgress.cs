@@ -127,6 +127,11 @@ public sealed class BatchProgress : IBatchObserver
         }
 
         Report?.WriteItem(result);
+        if (result.Status == BatchStatus.Converted)
+        {
+            TestPause.At(TestPause.OutputPublished);
+        }
+
         if (result.Status != BatchStatus.Skipped)
         {
             ReleaseMemory();

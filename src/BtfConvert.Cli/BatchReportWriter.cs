@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using BtfConvert.Core.Batch;
+using Serilog;
 
 namespace BtfConvert.Cli;
 
@@ -20,21 +21,28 @@ public sealed class BatchReportWriter : IDisposable
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
-    private readonly TextWriter _writer;
-    private readonly bool _ownsWriter;
+    private readonly string _name;
     private readonly Lock _lock = new();
     private readonly ShardSpec _shard;
+    private Stream? _stream;
 
-    private BatchReportWriter(TextWriter writer, bool ownsWriter, ShardSpec shard)
+    private BatchReportWriter(string name, Stream? stream, ShardSpec shard)
     {
-        _writer = writer;
-        _ownsWriter = ownsWriter;
+        _name = name;
+        _stream = stream;
         _shard = shard;
     }
 
     /// <summary>
-    /// Null for no report, "-" for stdout, otherwise a file (replaced). Every line names its shard ("I/N"; "0/1"
-    /// unsharded), so the reports of a fleet can be concatenated.
+    /// The report could not be opened or a line of it could not be written (one error line said so); the batch
+    /// went on converting and exits with <see cref="ExitCodes.IoError"/> when nothing else failed.
+    /// </summary>
+    public bool Failed { get; private set; }
+
+    /// <summary>
+    /// Null for no report, "-" for stdout, otherwise a file (replaced; its folder is created). Every line names its
+    /// shard ("I/N"; "0/1" unsharded), so the reports of a fleet can be concatenated. A report that cannot be
+    /// opened is logged and <see cref="Failed"/>: an unwritable report never stops the conversions.
     /// </summary>
     public static BatchReportWriter? Open(string? path, ShardSpec? shard = null)
     {
@@ -44,19 +52,32 @@ public sealed class BatchReportWriter : IDisposable
             return null;
         }
 
-        if (path == "-")
-        {
-            return new BatchReportWriter(Console.Out, ownsWriter: false, shard);
-        }
-
+        var writer = new BatchReportWriter(path == "-" ? "the report on standard output" : $"the report {path}", null, shard);
         try
         {
-            return new BatchReportWriter(new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false)), ownsWriter: true, shard);
+            if (path == "-")
+            {
+                // Console.Out, not the raw descriptor: what the process's console writer is (tests capture it).
+                writer._stream = new ConsoleOutStream(Console.Out);
+                return writer;
+            }
+
+            string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (!string.IsNullOrEmpty(folder))
+            {
+                Directory.CreateDirectory(folder);
+            }
+
+            // bufferSize 0: each line is one write(2), so a full disk is seen on the line that did not fit and
+            // nothing is left in a buffer to fail again when the file is closed.
+            writer._stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
-            throw new UsageException($"{path}: cannot write the report: {e.Message}", e);
+            writer.Fail(e);
         }
+
+        return writer;
     }
 
     public void WritePlan(BatchItem item) => Write(new PlanLine(item.Action, _shard.NameOf(item.RelativePath), item.Source.Location,
@@ -92,20 +113,76 @@ public sealed class BatchReportWriter : IDisposable
 
     private void Write<T>(T line)
     {
-        string json = JsonSerializer.Serialize(line, JsonOptions);
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(line, JsonOptions);
         lock (_lock)
         {
-            _writer.WriteLine(json);
-            _writer.Flush();
+            if (_stream is null)
+            {
+                return;
+            }
+
+            try
+            {
+                _stream.Write([.. json, (byte)'\n']);
+                _stream.Flush();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                Fail(e);
+            }
         }
+    }
+
+    /// <summary>One error line naming the report; it gets no more lines, the batch goes on.</summary>
+    private void Fail(Exception e)
+    {
+        Failed = true;
+        var stream = _stream;
+        _stream = null;
+        Close(stream);
+        Log.Error("{Report} cannot be written ({Problem}); the batch goes on without it and exits {Code} if nothing else fails",
+            _name, e.Message, ExitCodes.IoError);
     }
 
     public void Dispose()
     {
-        if (_ownsWriter)
+        lock (_lock)
         {
-            _writer.Dispose();
+            Close(_stream);
+            _stream = null;
         }
+    }
+
+    private static void Close(Stream? stream)
+    {
+        try
+        {
+            stream?.Dispose();
+        }
+        catch (IOException)
+        {
+            // Nothing is buffered (every line was flushed or failed).
+        }
+    }
+
+    /// <summary>A report line's bytes to <see cref="Console.Out"/> (UTF-8 text, as every line is).</summary>
+    private sealed class ConsoleOutStream(TextWriter writer) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count) => writer.Write(System.Text.Encoding.UTF8.GetString(buffer, offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer) => writer.Write(System.Text.Encoding.UTF8.GetString(buffer));
+
+        public override void Flush() => writer.Flush();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     private sealed record PlanLine(BatchAction Action, string Shard, string Source, string Destination, string Reason, long SourceBytes, long? OutputBytes)

@@ -163,7 +163,7 @@ public static class ConvertCommand
         }
 
         public Task<ConversionResult> TrackAsync(long sourceBytes, Func<IProgress<ConversionProgress>?, Task<ConversionResult>> convert) =>
-            ProgressDisplay.RunAsync(Path.GetFileName(input), sourceBytes, liveBar, quiet, convert);
+            ProgressDisplay.RunAsync(Path.GetFileName(input), sourceBytes, liveBar, quiet, p => convert(TestPause.Watch(p)));
     }
 
     public static void LogResult(ConversionResult r)

@@ -11,6 +11,7 @@ public static class ErrorReporter
         OperationCanceledException when cancelled => ExitCodes.Cancelled,
         OutputExistsException => ExitCodes.OutputExists,
         SourceChangedException or StorageException => ExitCodes.IoError,
+        _ when StartupLimits.IsMissingOwnPart(e) => ExitCodes.IoError,
         InvalidDataException or NotSupportedException or FileNotFoundException or EndOfStreamException => ExitCodes.BadInput,
         UsageException => ExitCodes.UsageError,
         IOException or UnauthorizedAccessException => ExitCodes.IoError,
@@ -21,6 +22,7 @@ public static class ErrorReporter
     {
         OperationCanceledException when cancelled => "cancelled; no output was left behind",
         AggregateException { InnerExceptions.Count: 1 } a => MessageFor(a.InnerExceptions[0], cancelled),
+        _ when StartupLimits.IsMissingOwnPart(e) => StartupLimits.MissingOwnPartMessage(e),
         _ when ExitCodeFor(e, cancelled) == ExitCodes.InternalError => $"internal error: {e.GetType().Name}: {e.Message}",
         _ => e.Message,
     };

@@ -28,7 +28,7 @@ public static class LoggingSetup
 
         if (!string.IsNullOrEmpty(logFile))
         {
-            config = config.WriteTo.File(new CompactJsonFormatter(), logFile, restrictedToMinimumLevel: LogEventLevel.Debug);
+            config = config.WriteTo.Sink(new LogFileSink(logFile), restrictedToMinimumLevel: LogEventLevel.Debug);
         }
 
         Log.Logger = config.CreateLogger();

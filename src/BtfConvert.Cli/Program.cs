@@ -12,11 +12,32 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        if (StartupLimits.Problem() is { } problem)
+        {
+            StartupLimits.WriteToStandardError(problem);
+            return ExitCodes.IoError;
+        }
+
+        try
+        {
+            return await MainAsync(args).ConfigureAwait(false);
+        }
+        catch (Exception e) when (StartupLimits.IsMissingOwnPart(e))
+        {
+            // Thrown where the runtime first needed a part it could not open (before logging was set up).
+            StartupLimits.WriteToStandardError(StartupLimits.MissingOwnPartMessage(e));
+            return ExitCodes.IoError;
+        }
+    }
+
+    private static async Task<int> MainAsync(string[] args)
+    {
         using var cancellation = new CancellationTokenSource();
         // Ctrl-C and SIGTERM cancel the conversion, which aborts the sink (temp file removed, multipart upload
         // aborted) before the process exits with ExitCodes.Cancelled.
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+        TestPause.ProcessCancellation = cancellation.Token;
         return await RunAsync(args, cancellation.Token).ConfigureAwait(false);
 
         void Cancel(PosixSignalContext context)

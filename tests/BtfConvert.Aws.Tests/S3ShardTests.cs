@@ -71,13 +71,14 @@ public sealed class S3ShardTests(S3ServerFixture server) : IDisposable
         var shardZero = Enumerable.Range(0, 40).Select(i => $"s{i}.btf").Where(k => Core.Batch.ShardSpec.ShardOf(k, 2) == 0).Take(3).ToList();
         foreach (var (key, seed) in shardZero.Select((k, i) => (k, i)))
         {
-            await server.PutAsync(prefix + "in/" + key, SampleInputs.Btf(1600, 1100, seed));
+            await server.PutAsync(prefix + "in/" + key, SampleInputs.Btf(600, 400, seed));
         }
 
+        // The shard pauses after its first output (test-only hook) and is killed there.
         var fleet = Fleet(prefix + "in/", prefix + "out/", 2);
         await fleet.KillAfterFirstOutputAsync(0, "--jobs", "1", "--threads", "1");
         var published = await ObjectsAsync(prefix + "out/");
-        Assert.InRange(published.Count, 1, shardZero.Count - 1);
+        Assert.Single(published);
 
         await fleet.RunAllAtOnceAsync();
         Assert.Equal(shardZero.Count - published.Count, fleet.Items("converted").Count);

@@ -47,6 +47,38 @@ public sealed class PublishedBinaryTests : IDisposable
     }
 
     /// <summary>
+    /// A system user (Debian's <c>nobody</c>, home <c>/nonexistent</c>, like one made by <c>adduser --system</c> for
+    /// the documented <c>User=btfconvert</c> unit) runs the binary with HOME=/nonexistent and with no HOME at all: a
+    /// single file that had to unpack a native library first needed a writable HOME and exited 159.
+    /// </summary>
+    [SkippableFact]
+    public void The_x64_binary_converts_for_a_system_user_without_a_writable_home()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() && RuntimeInformation.OSArchitecture == Architecture.X64, "the linux-x64 binary runs on linux-x64");
+        Skip.IfNot(OperatingSystem.IsLinux() && Environment.UserName == "root" && File.Exists("/usr/bin/setpriv"), "needs root to run as another user (setpriv)");
+        string binary = Path.Combine(Repository.Root, "dist", "btfconvert-linux-x64");
+        if (!File.Exists(binary))
+        {
+            Assert.False(InCi, $"{binary} is missing: CI must run scripts/publish.sh x64 before the tests (.ci/run)");
+            Skip.If(true, $"{binary} not built (scripts/publish.sh x64)");
+        }
+
+        Assert.Equal(0, CliRunner.RunProgram("chmod", "777", _dir.Path).ExitCode);
+        string input = _dir.File("sample.btf");
+        BtfSampleWriter.Write(input, new SampleSpec { Width = 600, Height = 400, Seed = 3 });
+        foreach (var (name, home) in new[] { ("home-nonexistent", new[] { "HOME=/nonexistent" }), ("no-home", Array.Empty<string>()) })
+        {
+            string output = _dir.File($"{name}.tiff");
+            string[] command = ["--reuid=65534", "--regid=65534", "--clear-groups", "env", "-i", .. home, "PATH=/usr/bin:/bin", binary, "convert", input, output];
+            var r = CliRunner.RunProgram("/usr/bin/setpriv", command);
+            Skip.If(r.ExitCode == 126, $"nobody may not run {binary} (a parent folder is not searchable): {r.StdErr}");
+            Assert.True(r.ExitCode == ExitCodes.Success, $"{name}: exit {r.ExitCode}: {r.Output}");
+            Assert.DoesNotContain("DOTNET_BUNDLE_EXTRACT_BASE_DIR", r.Output, StringComparison.Ordinal);
+            Assert.Equal(ExitCodes.Success, CliRunner.RunProgram("tiffinfo", output).ExitCode);
+        }
+    }
+
+    /// <summary>
     /// <c>env -i DOTNET_ROOT=/nonexistent</c>; where a private mount namespace may be made (root), the installed
     /// .NET directory is also covered by an empty tmpfs, so nothing of it can be found by any path.
     /// </summary>

@@ -46,19 +46,19 @@ public sealed class ShardedBatchTests : IDisposable
     [Fact]
     public async Task A_shard_killed_mid_way_leaves_nothing_half_written_and_its_rerun_completes()
     {
-        // Four inputs in shard 0 of 2, big enough that the kill comes while the second is being written.
+        // Four inputs in shard 0 of 2; the shard pauses after its first output (test-only hook) and is killed there.
         var names = Enumerable.Range(0, 40).Select(i => $"s{i}.btf").ToList();
         var shardZero = names.Where(n => ShardSpec.ShardOf(n, 2) == 0).Take(4).ToList();
         var shardOne = names.Where(n => ShardSpec.ShardOf(n, 2) == 1).Take(2).ToList();
         foreach (var (name, seed) in shardZero.Concat(shardOne).Select((n, i) => (n, i)))
         {
-            _tree.Slide(name, seed, 1600, 1100);
+            _tree.Slide(name, seed, 600, 400);
         }
 
         var fleet = Fleet(2);
         await fleet.KillAfterFirstOutputAsync(0, "--jobs", "1", "--threads", "1");
         var published = _tree.DestinationFiles().Where(f => f.EndsWith(".tiff", StringComparison.Ordinal)).ToList();
-        Assert.InRange(published.Count, 1, shardZero.Count - 1);
+        Assert.Single(published);
         // Every output at a final name is whole: it has its record, and a verify of it passes.
         foreach (string output in published)
         {

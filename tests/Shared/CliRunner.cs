@@ -42,7 +42,9 @@ public static class CliRunner
     /// <summary>Path of the built btfconvert.dll next to the test assembly.</summary>
     public static string CliDll => Path.Combine(AppContext.BaseDirectory, "btfconvert.dll");
 
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => Start(null, args);
+
+    private static Process Start(IReadOnlyDictionary<string, string>? environment, string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(CliDll);
@@ -51,7 +53,93 @@ public static class CliRunner
             info.ArgumentList.Add(a);
         }
 
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[k] = v;
+        }
+
         return Process.Start(info) ?? throw new InvalidOperationException("could not start btfconvert");
+    }
+
+    /// <summary>
+    /// A child that stops at <paramref name="point"/> (the test-only BTFCONVERT_TEST_PAUSE hook, see TestPause in
+    /// the CLI) and waits there for a signal: a test interrupts it at that point, never racing a kill against the
+    /// work. Await <see cref="Paused.ReachedAsync"/> before signalling.
+    /// </summary>
+    public static Paused StartPausedAt(string point, params string[] args)
+    {
+        string ready = Path.Combine(Path.GetTempPath(), $"btfconvert-test-pause-{Guid.NewGuid():N}");
+        var process = Start(new Dictionary<string, string> { ["BTFCONVERT_TEST_PAUSE"] = $"{point}:{ready}" }, args);
+        return new Paused(process, ready, point);
+    }
+
+    public sealed class Paused(Process process, string readyFile, string point) : IDisposable
+    {
+        private readonly System.Text.StringBuilder _stderr = new();
+        private Task? _stdout;
+
+        public Process Process => process;
+
+        /// <summary>Everything the child wrote to stderr so far.</summary>
+        public string StdErr
+        {
+            get
+            {
+                lock (_stderr)
+                {
+                    return _stderr.ToString();
+                }
+            }
+        }
+
+        /// <summary>Returns once the child waits at its point; fails if it exits first (the point was never reached).</summary>
+        public async Task ReachedAsync()
+        {
+            process.ErrorDataReceived += (_, e) =>
+            {
+                lock (_stderr)
+                {
+                    _stderr.AppendLine(e.Data);
+                }
+            };
+            process.BeginErrorReadLine();
+            _stdout = process.StandardOutput.ReadToEndAsync();
+            // Polling a file the child creates: the order is explicit, this only waits for it (a hang guard, not a race).
+            using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+            while (!File.Exists(readyFile))
+            {
+                if (process.HasExited)
+                {
+                    await process.WaitForExitAsync(guard.Token);
+                    Assert.Fail($"btfconvert exited ({process.ExitCode}) without reaching {point}: {StdErr}");
+                }
+
+                await Task.Delay(10, guard.Token);
+            }
+        }
+
+        /// <summary>Signals the paused child and waits for it to end.</summary>
+        public async Task SignalAndWaitAsync(string signal)
+        {
+            await SignalAsync(process, signal);
+            using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await process.WaitForExitAsync(guard.Token);
+            if (_stdout is not null)
+            {
+                await _stdout;
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+
+            process.Dispose();
+            File.Delete(readyFile);
+        }
     }
 
     /// <summary>Runs any program (a reader, mount, kill…) to its end with its output captured; 2 minutes at most.</summary>

@@ -46,25 +46,16 @@ public sealed class ShardFleet(string reportDirectory, int count, params string[
         Assert.Equal(inputs, Items("skipped").Count);
     }
 
-    /// <summary>Starts one shard and SIGKILLs it right after its first output is published (a node lost mid-way).</summary>
+    /// <summary>
+    /// Starts one shard and SIGKILLs it right after its first output is published (a node lost mid-way): the shard
+    /// pauses there (test-only hook) until the kill, so the kill never races the rest of its work.
+    /// </summary>
     public async Task KillAfterFirstOutputAsync(int shard, params string[] extra)
     {
-        using var process = CliRunner.Start(Args(shard, extra));
-        var firstOutput = new TaskCompletionSource();
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data?.Contains(" INF Converted ", StringComparison.Ordinal) == true)
-            {
-                firstOutput.TrySetResult();
-            }
-        };
-        process.BeginErrorReadLine();
-        _ = process.StandardOutput.ReadToEndAsync();
-        var exited = process.WaitForExitAsync();
-        await Task.WhenAny(firstOutput.Task, exited).WaitAsync(TimeSpan.FromMinutes(3));
-        Assert.False(exited.IsCompleted, $"shard {shard} finished (exit {(exited.IsCompleted ? process.ExitCode : 0)}) before it could be killed");
-        await CliRunner.SignalAsync(process, "KILL");
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        using var paused = CliRunner.StartPausedAt("batch-output-published", Args(shard, extra));
+        await paused.ReachedAsync();
+        await paused.SignalAndWaitAsync("KILL");
+        Assert.Equal(137, paused.Process.ExitCode);
     }
 
     /// <summary>The report's per-input lines with a status (item lines), from every shard.</summary>

@@ -36,12 +36,7 @@ public sealed class BatchRunner
     /// <summary>Lists the source recursively and decides every selected input. Writes nothing.</summary>
     public async Task<IReadOnlyList<BatchItem>> PlanAsync(CancellationToken cancellationToken)
     {
-        var listed = new List<StorageObjectInfo>();
-        await foreach (var info in _storage.ListAsync(Planner.SourceRoot, cancellationToken).ConfigureAwait(false))
-        {
-            listed.Add(info);
-        }
-
+        var listed = await ListSourceAsync(cancellationToken).ConfigureAwait(false);
         var selected = Planner.Select(listed);
         var decided = new BatchItem[selected.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, selected.Count),
@@ -63,6 +58,28 @@ public sealed class BatchRunner
                 }
             }).ConfigureAwait(false);
         return decided;
+    }
+
+    /// <summary>
+    /// The source's listing, under the stall timeout as each conversion is: a store whose listing stops answering,
+    /// or pages on without listing anything, fails the run (exit 4) instead of holding the destination's lock for ever.
+    /// </summary>
+    private async Task<List<StorageObjectInfo>> ListSourceAsync(CancellationToken cancellationToken)
+    {
+        using var watchdog = new StallWatchdog(_settings.StallTimeout, cancellationToken);
+        return await watchdog.WatchAsync(ListAsync(), Planner.SourceRoot, "the listing").ConfigureAwait(false);
+
+        async Task<List<StorageObjectInfo>> ListAsync()
+        {
+            var listed = new List<StorageObjectInfo>();
+            await foreach (var info in _storage.ListAsync(Planner.SourceRoot, watchdog.Token).ConfigureAwait(false))
+            {
+                listed.Add(info);
+                watchdog.Progressed();
+            }
+
+            return listed;
+        }
     }
 
     /// <summary>

@@ -33,7 +33,8 @@ internal sealed class StallWatchdog : IDisposable
     public void Progressed() => Volatile.Write(ref _lastProgress, Stopwatch.GetTimestamp());
 
     /// <summary>The result of <paramref name="conversion"/>, or <see cref="InputStalledException"/> once it stalled.</summary>
-    public async Task<T> WatchAsync<T>(Task<T> conversion, string input)
+    /// <param name="activity">What is stopped, for the message: the conversion of an input, the listing of a source.</param>
+    public async Task<T> WatchAsync<T>(Task<T> conversion, string input, string activity = "the conversion")
     {
         if (Timeout <= TimeSpan.Zero)
         {
@@ -52,7 +53,7 @@ internal sealed class StallWatchdog : IDisposable
                 }
 
                 _ = conversion.Exception; // observed: the stall is what is reported
-                throw Stalled(input);
+                throw Stalled(input, activity);
             }
 
             if (stalledAt is null && Stopwatch.GetElapsedTime(Volatile.Read(ref _lastProgress)) > Timeout && !_cancel.IsCancellationRequested)
@@ -64,13 +65,13 @@ internal sealed class StallWatchdog : IDisposable
             {
                 // Blocked where cancellation does not reach: leave it; if it ever wakes it sees the cancellation and aborts its sink.
                 _ = conversion.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
-                throw Stalled(input);
+                throw Stalled(input, activity);
             }
         }
     }
 
-    private InputStalledException Stalled(string input) =>
-        new($"{input}: no progress for {Describe(Timeout)}; the conversion was stopped (--stall-timeout)");
+    private InputStalledException Stalled(string input, string activity) =>
+        new($"{input}: no progress for {Describe(Timeout)}; {activity} was stopped (--stall-timeout)");
 
     private static string Describe(TimeSpan t) => t.TotalMinutes >= 1 && t.Seconds == 0 ? $"{t.TotalMinutes:0} min" : $"{t.TotalSeconds:0.#} s";
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BtfConvert.Core.Batch;
 using BtfConvert.Core.IO;
 using BtfConvert.Samples;
 using BtfConvert.Samples.Malformed;
@@ -83,8 +84,15 @@ public sealed class NonRegularInputTests : IDisposable
         string report = Fifo(_dir.File("report.jsonl"));
         using var process = CliRunner.Start("batch", _tree.Source, _tree.Destination, "--lock-dir", _tree.LockDir, "--report", report);
         var stderr = process.StandardError.ReadToEndAsync();
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        Assert.False(process.HasExited, await StderrIfExited(process, stderr));
+        // The report is opened right after the lock is taken: once the lock file names this process, the signal
+        // lands in (or just before) that open(), never before the handlers are set up. cat reads without flock.
+        string lockFile = BatchLock.PathFor(BatchLocations.NormalizeRoot(_tree.Destination), _tree.LockDir);
+        while (!(File.Exists(lockFile) && CliRunner.RunProgram("cat", lockFile).StdOut.StartsWith($"pid {process.Id} ", StringComparison.Ordinal)))
+        {
+            Assert.False(process.HasExited, await StderrIfExited(process, stderr));
+            await Task.Delay(20);
+        }
+
         var clock = Stopwatch.StartNew();
         await CliRunner.SignalAsync(process, "TERM");
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));

@@ -78,24 +78,15 @@ public sealed class ProcessFailureTests : IDisposable
         Assert.Empty(Directory.GetFileSystemEntries(locked));
     }
 
-    /// <summary>Starts a slow conversion and returns once its temporary holds body bytes.</summary>
-    private static Process StartAndWaitForBody(string input, string output)
+    /// <summary>
+    /// Starts a conversion that pauses (test-only hook) once a quarter of its input is converted (its temporary open,
+    /// tiles written to it), and returns when it waits there: the signal that follows always lands mid-conversion.
+    /// </summary>
+    private static async Task<CliRunner.Paused> StartAndWaitForBodyAsync(string input, string output)
     {
-        var child = CliRunner.Start("convert", input, output, "--threads", "1", "-c", "jpeg", "-q");
-        var clock = Stopwatch.StartNew();
-        string dir = Path.GetDirectoryName(output)!;
-        while (!child.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            var temp = new DirectoryInfo(dir).GetFiles($"{LocalFileSink.TempPrefix}*").FirstOrDefault();
-            if (temp is { Length: > 100_000 })
-            {
-                break;
-            }
-
-            Thread.Sleep(5);
-        }
-
-        Assert.False(child.HasExited, "the conversion finished before it could be interrupted; use a bigger sample");
+        var child = CliRunner.StartPausedAt("conversion-body", "convert", input, output, "--threads", "1", "-c", "jpeg", "-q");
+        await child.ReachedAsync();
+        Assert.Single(new DirectoryInfo(Path.GetDirectoryName(output)!).GetFiles($"{LocalFileSink.TempPrefix}*"));
         return child;
     }
 
@@ -105,15 +96,13 @@ public sealed class ProcessFailureTests : IDisposable
     public async Task SIGINT_or_SIGTERM_mid_conversion_exits_130_and_removes_the_temporary(string signal)
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "POSIX signals");
-        string input = Sample(4096, 3072), outDir = _dir.File("out");
+        string input = Sample(1536, 1024), outDir = _dir.File("out");
         Directory.CreateDirectory(outDir);
         string output = Path.Combine(outDir, "slide.tiff");
-        using var child = StartAndWaitForBody(input, output);
-        await CliRunner.SignalAsync(child, signal);
-        string stderr = child.StandardError.ReadToEnd();
-        child.WaitForExit();
-        Assert.True(child.ExitCode == ExitCodes.Cancelled, $"exit {child.ExitCode}: {stderr}");
-        Assert.Contains("cancelled; no output was left behind", stderr, StringComparison.Ordinal);
+        using var child = await StartAndWaitForBodyAsync(input, output);
+        await child.SignalAndWaitAsync(signal);
+        Assert.True(child.Process.ExitCode == ExitCodes.Cancelled, $"exit {child.Process.ExitCode}: {child.StdErr}");
+        Assert.Contains("cancelled; no output was left behind", child.StdErr, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFileSystemEntries(outDir));
     }
 
@@ -121,14 +110,13 @@ public sealed class ProcessFailureTests : IDisposable
     public async Task SIGKILL_mid_conversion_leaves_only_a_temporary_which_the_next_run_removes()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "POSIX signals");
-        string input = Sample(4096, 3072), outDir = _dir.File("out");
+        string input = Sample(1536, 1024), outDir = _dir.File("out");
         Directory.CreateDirectory(outDir);
         string output = Path.Combine(outDir, "slide.tiff");
-        using (var child = StartAndWaitForBody(input, output))
+        using (var child = await StartAndWaitForBodyAsync(input, output))
         {
-            child.Kill(); // SIGKILL on Linux: no handler runs, nothing is cleaned up
-            child.WaitForExit();
-            Assert.Equal(137, child.ExitCode); // 128 + SIGKILL
+            await child.SignalAndWaitAsync("KILL"); // no handler runs, nothing is cleaned up
+            Assert.Equal(137, child.Process.ExitCode); // 128 + SIGKILL
         }
 
         var left = Directory.GetFiles(outDir).Select(Path.GetFileName).ToList();
