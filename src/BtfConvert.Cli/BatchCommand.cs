@@ -98,11 +98,19 @@ public static class BatchCommand
         int code = summary.Failed > 0 ? ExitCodes.PartialFailure : ExitCodes.Success;
         reportWriter?.WriteSummary(summary, code, dryRun: false);
         var level = code == ExitCodes.Success ? Serilog.Events.LogEventLevel.Information : Serilog.Events.LogEventLevel.Error;
-        Log.Write(level, "Batch done: {Converted} converted, {Skipped} skipped, {Failed} failed{NotAttempted} of {Inputs}; {Gigabytes:0.00} GB in {Seconds:0.0} s, {Rate:0.0} MB/s",
+        Log.Write(level, "Batch done: {Converted} converted, {Skipped} skipped, {Failed} failed{NotAttempted} of {Inputs}{Unreadable}; {Gigabytes:0.00} GB in {Seconds:0.0} s, {Rate:0.0} MB/s",
             summary.Converted, summary.Skipped, summary.Failed, summary.NotAttempted > 0 ? $", {summary.NotAttempted} not attempted (--fail-fast)" : string.Empty,
-            summary.Inputs, summary.SourceBytes / 1e9, summary.Elapsed.TotalSeconds, summary.BytesPerSecond / 1e6);
+            summary.Inputs, UnreadableNote(summary.UnreadableFolders), summary.SourceBytes / 1e9, summary.Elapsed.TotalSeconds, summary.BytesPerSecond / 1e6);
         return code;
     }
+
+    /// <summary>", 2 folders could not be read (see the warnings)" — a silent gap in a nightly listing is worse than a noisy one.</summary>
+    private static string UnreadableNote(int folders) => folders switch
+    {
+        0 => string.Empty,
+        1 => ", 1 folder could not be read (see the warning above)",
+        _ => $", {folders} folders could not be read (see the warnings above)",
+    };
 
     private static async Task<BatchLock> WaitForLockAsync(string lockPath, string holder, CancellationToken ct)
     {
@@ -131,8 +139,8 @@ public static class BatchCommand
 
         int convert = plan.Count(i => i.Action == BatchAction.Convert), fail = plan.Count(i => i.Action == BatchAction.Fail);
         report?.WriteSummary(new BatchSummary(plan.Count, 0, plan.Count - convert - fail, fail, convert, 0, 0, TimeSpan.Zero), ExitCodes.Success, dryRun: true);
-        Log.Information("Dry run, shard {Shard}: {Inputs} inputs, {Convert} would be converted, {Skip} skipped, {Fail} would fail; nothing was written",
-            shard, plan.Count, convert, plan.Count - convert - fail, fail);
+        Log.Information("Dry run, shard {Shard}: {Inputs} inputs, {Convert} would be converted, {Skip} skipped, {Fail} would fail{Unreadable}; nothing was written",
+            shard, plan.Count, convert, plan.Count - convert - fail, fail, UnreadableNote(runner.UnreadableFolders));
         return ExitCodes.Success;
     }
 }

@@ -31,15 +31,24 @@ public sealed class BatchRunner
 
     public BatchPlanner Planner { get; }
 
+    /// <summary>Folders below the source the last <see cref="PlanAsync"/> could not read (their files were not listed).</summary>
+    public int UnreadableFolders { get; private set; }
+
     /// <summary>Lists the source recursively and decides every selected input. Writes nothing.</summary>
     public async Task<IReadOnlyList<BatchItem>> PlanAsync(CancellationToken cancellationToken)
     {
         var listed = new List<StorageObjectInfo>();
-        await foreach (var info in _storage.ListAsync(Planner.SourceRoot, cancellationToken).ConfigureAwait(false))
+        await foreach (var info in _storage.ListAsync(Planner.SourceRoot, Planner.IsWanted, cancellationToken).ConfigureAwait(false))
         {
             listed.Add(info);
         }
 
+        foreach (var warning in Planner.ListingWarnings(listed))
+        {
+            _observer.ListingWarning(warning);
+        }
+
+        UnreadableFolders = Planner.UnreadableFolders(listed);
         var selected = Planner.Select(listed);
         var decided = new BatchItem[selected.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, selected.Count),
@@ -111,7 +120,7 @@ public sealed class BatchRunner
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return tally.Summary(plan.Count, clock.Elapsed);
+        return tally.Summary(plan.Count, clock.Elapsed) with { UnreadableFolders = UnreadableFolders };
     }
 
     /// <summary>Converts one planned input; a failure becomes its result, a cancellation is rethrown.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
 
 namespace BtfConvert.Core.IO;
@@ -41,7 +42,24 @@ public sealed class LocalStorage : IStorage
         return Task.FromResult<StorageObjectInfo?>(described with { Metadata = LocalOutputRecord.Read(info, described.ETag ?? string.Empty) });
     }
 
-    public async IAsyncEnumerable<StorageObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<StorageObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken) =>
+        ListAsync(prefix, static _ => true, cancellationToken);
+
+    /// <summary>
+    /// Every file below <paramref name="prefix"/>, each directory's files in ordinal order before its subdirectories.
+    /// Names come from the directory entries alone (no stat), so a file is examined only once
+    /// <paramref name="wanted"/> takes it: an unreadable or odd file that no glob selects costs nothing and stops
+    /// nothing. What cannot be described comes back with a <see cref="ListingIssue"/> instead of an exception:
+    /// folders that cannot be read, names that are not UTF-8, links to nothing.
+    /// <para>
+    /// Symbolic links to directories are not followed (a link to a parent would list the tree until the kernel's link
+    /// limit, two links reaching each other without end). A link to a file is listed at the link's path but described
+    /// by its target (size and modification time), as the conversion reads and records it; otherwise every run would
+    /// see "the source changed".
+    /// </para>
+    /// </summary>
+    public async IAsyncEnumerable<StorageObjectInfo> ListAsync(string prefix, Func<string, bool> wanted,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.CompletedTask.ConfigureAwait(false);
         if (!Directory.Exists(prefix))
@@ -49,48 +67,146 @@ public sealed class LocalStorage : IStorage
             throw new DirectoryNotFoundException($"{prefix}: no such directory");
         }
 
-        foreach (var path in WalkFiles(prefix, cancellationToken))
-        {
-            // Our temporaries (and the record sidecars of earlier versions) are bookkeeping, not objects of the user's.
-            if (LocalOutputRecord.IsBookkeepingFile(path))
-            {
-                continue;
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            yield return Describe(new FileInfo(path));
-        }
-    }
-
-    /// <summary>
-    /// Every file below <paramref name="root"/>, each directory's files in ordinal order before its subdirectories.
-    /// Symbolic links to directories are not followed (a link to a parent would list the tree until the kernel's
-    /// link limit, two links reaching each other without end) and directories that cannot be read are passed over
-    /// (a root-owned lost+found must not stop a nightly batch). Links to files are listed like files.
-    /// </summary>
-    private static IEnumerable<string> WalkFiles(string root, CancellationToken cancellationToken)
-    {
-        var options = new EnumerationOptions { IgnoreInaccessible = true, RecurseSubdirectories = false, AttributesToSkip = 0 };
+        string root = Path.GetFullPath(prefix);
         var pending = new Stack<string>();
         pending.Push(root);
         while (pending.Count > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
             string directory = pending.Pop();
-            foreach (var file in Directory.EnumerateFiles(directory, "*", options).Order(StringComparer.Ordinal))
+            var entries = ReadDirectory(directory, isRoot: directory == root, out var unreadable);
+            if (unreadable is not null)
             {
-                yield return file;
+                yield return Problem(directory, ListingIssueKind.UnreadableFolder, unreadable);
+                continue;
             }
 
-            var subdirectories = Directory.EnumerateDirectories(directory, "*", options)
-                .Where(d => new DirectoryInfo(d).LinkTarget is null)
-                .Order(StringComparer.Ordinal)
-                .ToList();
+            foreach (var entry in entries.Where(e => !e.IsDirectory))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (DescribeListed(entry, wanted) is { } described)
+                {
+                    yield return described;
+                }
+            }
+
+            var subdirectories = new List<string>();
+            foreach (var entry in entries.Where(e => e.IsDirectory))
+            {
+                if (IsUnrepresentable(entry))
+                {
+                    yield return Problem(entry.Path, ListingIssueKind.UnreadableFolder,
+                        $"{entry.Path}: the folder name is not valid UTF-8 ({UnrepresentableHint}); its files were not listed");
+                }
+                else if (new DirectoryInfo(entry.Path).LinkTarget is null)
+                {
+                    subdirectories.Add(entry.Path);
+                }
+            }
+
             for (int i = subdirectories.Count - 1; i >= 0; i--)
             {
                 pending.Push(subdirectories[i]);
             }
         }
+    }
+
+    /// <summary>What a name that is not UTF-8 looks like here, and what to do about it.</summary>
+    internal const string UnrepresentableHint = "each byte that is not shows as \uFFFD; rename it, e.g. convmv -f latin1 -t utf8 --notest";
+
+    private readonly record struct Entry(string Path, bool IsDirectory);
+
+    /// <summary>
+    /// One directory's entries, sorted, from readdir alone: the directory flag comes from the entry's type (a stat
+    /// only for links and file systems that do not say). Null with <paramref name="error"/> if it cannot be read.
+    /// </summary>
+    private static List<Entry> ReadDirectory(string directory, bool isRoot, out string? error)
+    {
+        error = null;
+        var options = new EnumerationOptions { IgnoreInaccessible = false, RecurseSubdirectories = false, AttributesToSkip = 0 };
+        try
+        {
+            return new FileSystemEnumerable<Entry>(directory, (ref FileSystemEntry e) => new Entry(e.ToFullPath(), e.IsDirectory), options)
+                .OrderBy(e => e.Path, StringComparer.Ordinal)
+                .ToList();
+        }
+        catch (Exception e) when (!isRoot && e is UnauthorizedAccessException or IOException)
+        {
+            // A root-owned lost+found, a folder with wrong permissions: its files are not listed, and the run says so.
+            error = $"{directory}: the folder cannot be read ({OsMessage(e)}); its files were not listed";
+            return [];
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new StorageException($"{directory}: the folder cannot be read ({OsMessage(e)})", e);
+        }
+    }
+
+    /// <summary>The listed file described, a problem to report, or null if it is not wanted (or vanished meanwhile).</summary>
+    private static StorageObjectInfo? DescribeListed(Entry entry, Func<string, bool> wanted)
+    {
+        if (IsUnrepresentable(entry))
+        {
+            return Problem(entry.Path, ListingIssueKind.UnrepresentableName,
+                $"{entry.Path}: the file name is not valid UTF-8 ({UnrepresentableHint})");
+        }
+
+        // Our temporaries (and the record sidecars of earlier versions) are bookkeeping, not objects of the user's.
+        if (LocalOutputRecord.IsBookkeepingFile(entry.Path) || !wanted(entry.Path))
+        {
+            return null;
+        }
+
+        var info = new FileInfo(entry.Path);
+        try
+        {
+            if (info.LinkTarget is { } linkTarget)
+            {
+                return info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true } target
+                    ? Describe(target) with { Location = info.FullName }
+                    : Problem(entry.Path, ListingIssueKind.DanglingLink, $"{entry.Path}: symbolic link to {linkTarget}, which does not exist; passed over");
+            }
+
+            return info.Exists ? Describe(info) : null;
+        }
+        catch (IOException e) when (info.LinkTarget is not null)
+        {
+            return Problem(entry.Path, ListingIssueKind.DanglingLink, $"{entry.Path}: symbolic link that cannot be followed ({OsMessage(e)}); passed over");
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// .NET decodes names as UTF-8 and puts U+FFFD where bytes are not; the resulting path names no file. (A valid
+    /// name may hold U+FFFD itself, so only a name that then cannot be found counts.)
+    /// </summary>
+    private static bool IsUnrepresentable(Entry entry) =>
+        Path.GetFileName(entry.Path).Contains('\uFFFD', StringComparison.Ordinal) && !Path.Exists(entry.Path) && !IsLink(entry.Path);
+
+    private static bool IsLink(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget is not null;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static StorageObjectInfo Problem(string location, ListingIssueKind kind, string message) =>
+        new(location, 0, null, null, new Dictionary<string, string>()) { Issue = new ListingIssue(kind, message) };
+
+    /// <summary>The OS's words without the path .NET appends (" : '/the/path'"); our lines name the path first.</summary>
+    internal static string OsMessage(Exception e)
+    {
+        string message = e.Message;
+        int quoted = message.IndexOf(" : '", StringComparison.Ordinal);
+        return quoted > 0 ? message[..quoted] : message.TrimEnd('.');
     }
 
     /// <summary>Local files have no ETag; size and modification time stand in for one.</summary>
