@@ -128,7 +128,7 @@ public static class BatchCommand
             if (printPlan && !shard.IsAll)
             {
                 string action = item.Action switch { BatchAction.Convert => "convert", BatchAction.Skip => "skip", _ => "fail" };
-                Console.Out.WriteLine($"{action,-7} {item.Source.Location} -> {item.Destination} ({item.Reason})");
+                Console.Out.WriteLine(ControlCharacterEscaping.Escape($"{action,-7} {item.Source.Location} -> {item.Destination} ({item.Reason})"));
             }
         }
 

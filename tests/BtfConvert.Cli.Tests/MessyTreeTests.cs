@@ -96,4 +96,26 @@ public sealed class MessyTreeTests : IDisposable
         Assert.Empty(_tree.Items("converted"));
         Assert.Equal(["a.tiff", "sub/b.tiff"], _tree.DestinationFiles());
     }
+
+    [Fact]
+    public async Task Names_with_control_characters_convert_and_log_lines_show_them_escaped()
+    {
+        _tree.Slide("ansi-\u001b[31mred.btf", 1);
+        _tree.Slide("two\nlines.btf", 2);
+
+        var r = await _tree.RunAsync();
+
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Output);
+        Assert.Equal(["ansi-\u001b[31mred.tiff", "two\nlines.tiff"], _tree.DestinationFiles());
+        Assert.DoesNotContain('\u001b', r.StdErr);
+        Assert.Contains("ansi-\\x1b[31mred.btf", r.StdErr, StringComparison.Ordinal);
+        Assert.Contains("two\\nlines.btf", r.StdErr, StringComparison.Ordinal);
+        Assert.All(r.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.Matches(@"^\d{4}-\d\d-\d\dT", l));
+        // The report is JSON: the names are there as they are.
+        Assert.Contains(_tree.Items("converted"), i => i.GetProperty("source").GetString()!.EndsWith("two\nlines.btf", StringComparison.Ordinal));
+
+        r = await _tree.RunAsync();
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Output);
+        Assert.Equal(2, _tree.Items("skipped").Count);
+    }
 }
