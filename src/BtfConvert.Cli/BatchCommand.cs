@@ -54,6 +54,12 @@ public static class BatchCommand
             return ExitCodes.Locked;
         }
 
+        var (stale, staleBytes) = runner.RemoveStaleTemporaries();
+        if (stale > 0)
+        {
+            Log.Information("{Destination}: removed {Count} temporaries ({Gigabytes:0.00} GB) left by interrupted runs", runner.Planner.DestinationRoot, stale, staleBytes / 1e9);
+        }
+
         // Opened under the lock: a run that finds the lock taken must not truncate the running one's report.
         using var reportWriter = BatchReportWriter.Open(reportPath, settings.Shard);
         progress.Report = reportWriter;

@@ -118,4 +118,189 @@ public sealed class MessyTreeTests : IDisposable
         Assert.True(r.ExitCode == ExitCodes.Success, r.Output);
         Assert.Equal(2, _tree.Items("skipped").Count);
     }
+
+    [Fact]
+    public async Task An_output_name_of_250_bytes_is_written_and_skipped_after()
+    {
+        // 246 + ".btf": the output's name is 251 bytes, its hidden temporary's would be ~310 with the whole name in it.
+        string stem = new('s', 123) + new string('é', 61) + "e";
+        Assert.Equal(246, System.Text.Encoding.UTF8.GetByteCount(stem));
+        _tree.Slide(Path.Combine("sub", stem + ".btf"), 1);
+
+        var r = await _tree.RunAsync();
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Output);
+        Assert.Equal([$"sub/{stem}.tiff"], _tree.DestinationFiles());
+
+        r = await _tree.RunAsync();
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Output);
+        Assert.Single(_tree.Items("skipped"));
+
+        string single = Path.Combine(_tree.Root, stem + ".tiff");
+        r = await CliRunner.RunAsync("convert", Path.Combine(_tree.Source, "sub", stem + ".btf"), single, "--compression", "deflate");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Output);
+        Assert.True(File.Exists(single));
+    }
+
+    [Fact]
+    public async Task A_batch_removes_temporaries_of_dead_processes_below_its_destination_and_nothing_else()
+    {
+        _tree.Slide("a.btf", 1);
+        using var gone = System.Diagnostics.Process.Start("true")!;
+        await gone.WaitForExitAsync();
+        string Temp(string folder, string name, int pid, TimeSpan age)
+        {
+            string path = Path.Combine(_tree.Destination, folder, $".btfconvert-{name}.{pid}-{Guid.NewGuid():N}.tmp");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, new byte[4096]);
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow - age);
+            return path;
+        }
+
+        // Left by a SIGKILLed run whose source was moved away since: its output is never written again.
+        string orphan = Temp("moved/away", "slide.tiff", gone.Id, TimeSpan.FromHours(5));
+        string recent = Temp("moved", "other.tiff", gone.Id, TimeSpan.Zero);
+        string alive = Temp("moved", "busy.tiff", 1, TimeSpan.FromHours(5));
+        string foreign = Path.Combine(_tree.Destination, ".btfconvert-notes.txt");
+        File.WriteAllText(foreign, "someone else's");
+        File.SetLastWriteTimeUtc(foreign, DateTime.UtcNow - TimeSpan.FromHours(5));
+
+        var r = await _tree.RunAsync("--dry-run");
+        Assert.True(File.Exists(orphan), "a dry run writes and removes nothing");
+
+        r = await _tree.RunAsync();
+
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Output);
+        Assert.False(File.Exists(orphan));
+        Assert.Contains($"{_tree.Destination}: removed 1 temporaries", r.StdErr, StringComparison.Ordinal);
+        Assert.True(File.Exists(recent), "a temporary written within the hour may belong to a run on another machine");
+        Assert.True(File.Exists(alive), "a temporary of a live process is its work in progress");
+        Assert.True(File.Exists(foreign));
+    }
+
+    [Fact]
+    public async Task A_destination_reached_through_a_symbolic_link_shares_the_lock()
+    {
+        _tree.Slide("a.btf", 1);
+        Directory.CreateDirectory(_tree.Destination);
+        string link = Path.Combine(_tree.Root, "tiles-link");
+        Directory.CreateSymbolicLink(link, _tree.Destination);
+        using var held = Core.Batch.BatchLock.TryAcquire(Core.Batch.BatchLock.PathFor(_tree.Destination, _tree.LockDir), "another run");
+        Assert.NotNull(held);
+
+        var r = await CliRunner.RunAsync("batch", _tree.Source, link, "--lock-dir", _tree.LockDir);
+
+        Assert.True(r.ExitCode == ExitCodes.Locked, r.Output);
+        Assert.Empty(_tree.DestinationFiles());
+    }
+
+    private static bool IsRoot => Environment.UserName == "root";
+
+    /// <summary>Runs the CLI as a child through sh, so a shell redirection (">&-") or setpriv applies to it.</summary>
+    private static CliRunner.Result RunThroughShell(string shellPrefix, string shellSuffix, params string[] args) =>
+        CliRunner.RunProgram("sh", ["-c", $"{shellPrefix} dotnet \"$0\" \"$@\" {shellSuffix}", CliRunner.CliDll, .. args]);
+
+    [Fact]
+    public async Task A_closed_stdout_loses_only_what_goes_there_and_the_batch_converts_everything()
+    {
+        _tree.Slide("a.btf", 1);
+        _tree.Slide("b.btf", 2);
+        _tree.Slide("c.btf", 3);
+
+        var r = RunThroughShell("exec", ">&-", [.. _tree.Args("--dry-run")]);
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Output);
+
+        r = RunThroughShell("exec", ">&-", "batch", _tree.Source, _tree.Destination, "--lock-dir", _tree.LockDir, "--report", "-", "--compression", "deflate");
+
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Output);
+        var warning = Assert.Single(Lines(r, "WRN"));
+        Assert.Contains("standard output: closed when btfconvert started", warning, StringComparison.Ordinal);
+        Assert.Empty(Lines(r, "ERR"));
+        Assert.Equal(["a.tiff", "b.tiff", "c.tiff"], _tree.DestinationFiles());
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_destination_that_is_a_file_is_one_line_at_the_start()
+    {
+        _tree.Slide("a.btf", 1);
+        _tree.Slide("b.btf", 2);
+        File.WriteAllText(_tree.Destination, "not a folder");
+
+        foreach (var extra in new[] { Array.Empty<string>(), ["--dry-run"] })
+        {
+            var r = await _tree.RunAsync(extra);
+
+            Assert.True(r.ExitCode == ExitCodes.IoError, r.Output);
+            var error = Assert.Single(Lines(r, "ERR"));
+            Assert.EndsWith($" ERR {_tree.Destination}: is a file, not a folder (the destination is the folder the outputs go in)", error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task An_output_below_a_file_fails_that_input_naming_the_file_in_the_way()
+    {
+        _tree.Slide("a.btf", 1);
+        _tree.Slide("scans/b.btf", 2);
+        Directory.CreateDirectory(_tree.Destination);
+        File.WriteAllText(_tree.Output("scans"), "a file where a folder should be");
+
+        var r = await _tree.RunAsync();
+
+        Assert.True(r.ExitCode == ExitCodes.PartialFailure, r.Output);
+        var error = Assert.Single(Lines(r, "ERR"), l => l.Contains("Failed:", StringComparison.Ordinal));
+        Assert.Contains($"Failed: {_tree.Output("scans/b.tiff")}: cannot create its folder {_tree.Output("scans")}: {_tree.Output("scans")} is a file, not a folder", error, StringComparison.Ordinal);
+
+        r = await CliRunner.RunAsync("convert", Path.Combine(_tree.Source, "a.btf"), _tree.Output("scans/a.tiff"));
+        Assert.True(r.ExitCode == ExitCodes.IoError, r.Output);
+        Assert.Contains($" ERR {_tree.Output("scans/a.tiff")}: cannot be written: {_tree.Output("scans")} is a file, not a folder", r.StdErr, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task A_read_only_destination_fails_each_input_with_a_line_that_starts_with_its_output()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() && IsRoot, "needs root to mount a read-only tmpfs");
+        _tree.Slide("a.btf", 1);
+        _tree.Slide("sub/b.btf", 2);
+        Directory.CreateDirectory(_tree.Destination);
+        Skip.If(CliRunner.RunProgram("mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", _tree.Destination).ExitCode != 0, "mount -t tmpfs is not permitted here");
+        try
+        {
+            var r = await _tree.RunAsync();
+
+            Assert.True(r.ExitCode == ExitCodes.PartialFailure, r.Output);
+            var errors = Lines(r, "ERR").Where(l => l.Contains("Failed:", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+            Assert.Equal(2, errors.Length);
+            Assert.Contains($"Failed: {_tree.Output("a.tiff")}: cannot create the output: Read-only file system", errors[0], StringComparison.Ordinal);
+            Assert.Contains($"Failed: {_tree.Output("sub/b.tiff")}: cannot create its folder {_tree.Output("sub")}: Read-only file system", errors[1], StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", r.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            CliRunner.RunProgram("umount", _tree.Destination);
+        }
+    }
+
+    [SkippableFact]
+    public void A_folder_the_run_may_not_read_is_a_warning_and_counted_in_the_summary()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() && IsRoot && File.Exists("/usr/bin/setpriv"), "needs root and setpriv to run as nobody");
+        _tree.Slide("a.btf", 1);
+        _tree.Slide("locked/b.btf", 2);
+        File.SetUnixFileMode(Path.Combine(_tree.Source, "locked"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.CreateDirectory(_tree.Destination);
+        foreach (var writable in new[] { _tree.Destination, _tree.LockDir })
+        {
+            File.SetUnixFileMode(writable, (UnixFileMode)0b111_111_111);
+        }
+
+        var r = RunThroughShell("HOME=/tmp DOTNET_CLI_HOME=/tmp exec setpriv --reuid=65534 --regid=65534 --clear-groups", string.Empty,
+            "batch", _tree.Source, _tree.Destination, "--lock-dir", _tree.LockDir, "--report", Path.Combine(_tree.LockDir, "r.jsonl"), "--compression", "deflate");
+
+        Skip.If(r.ExitCode is 126 or 127, "dotnet not runnable as nobody");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Output);
+        var warning = Assert.Single(Lines(r, "WRN"));
+        Assert.Contains($"{_tree.Source}/locked: the folder cannot be read (permission denied); its files were not listed", warning, StringComparison.Ordinal);
+        Assert.Contains("1 folder could not be read", r.StdErr, StringComparison.Ordinal);
+        Assert.Equal(["a.tiff"], _tree.DestinationFiles());
+    }
 }

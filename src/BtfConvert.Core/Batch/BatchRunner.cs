@@ -34,9 +34,21 @@ public sealed class BatchRunner
     /// <summary>Folders below the source the last <see cref="PlanAsync"/> could not read (their files were not listed).</summary>
     public int UnreadableFolders { get; private set; }
 
+    /// <summary>How long a temporary of a dead process must have been left untouched before a batch removes it.</summary>
+    public static readonly TimeSpan StaleTemporaryAge = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Removes the temporaries that killed runs left anywhere below a local destination (see
+    /// <see cref="LocalFileSink.RemoveStaleTemporariesBelow"/>); call it holding the batch lock. Returns how many, and their bytes.
+    /// </summary>
+    public (int Count, long Bytes) RemoveStaleTemporaries() => StorageLocation.IsRemote(Planner.DestinationRoot)
+        ? (0, 0)
+        : LocalFileSink.RemoveStaleTemporariesBelow(Planner.DestinationRoot, StaleTemporaryAge);
+
     /// <summary>Lists the source recursively and decides every selected input. Writes nothing.</summary>
     public async Task<IReadOnlyList<BatchItem>> PlanAsync(CancellationToken cancellationToken)
     {
+        RefuseLocalDestinationThatIsAFile();
         var listed = new List<StorageObjectInfo>();
         await foreach (var info in _storage.ListAsync(Planner.SourceRoot, Planner.IsWanted, cancellationToken).ConfigureAwait(false))
         {
@@ -70,6 +82,23 @@ public sealed class BatchRunner
                 }
             }).ConfigureAwait(false);
         return decided;
+    }
+
+    /// <summary>
+    /// DST (or a folder above it) being a regular file fails every input the same way; say it once, before anything
+    /// is listed, as one line that starts with DST.
+    /// </summary>
+    private void RefuseLocalDestinationThatIsAFile()
+    {
+        string destination = Planner.DestinationRoot;
+        if (StorageLocation.IsRemote(destination) || LocalStorage.FileInTheWay(destination) is not { } file)
+        {
+            return;
+        }
+
+        throw new StorageException(string.Equals(file, destination, StringComparison.Ordinal)
+            ? $"{destination}: is a file, not a folder (the destination is the folder the outputs go in)"
+            : $"{destination}: cannot be created: {file} is a file, not a folder");
     }
 
     /// <summary>

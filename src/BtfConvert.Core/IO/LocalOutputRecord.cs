@@ -43,6 +43,12 @@ internal static class LocalOutputRecord
     public static IReadOnlyDictionary<string, string> Read(FileInfo output, string outputETag)
     {
         string sidecar = SidecarPath(output.FullName);
+        if (System.Text.Encoding.UTF8.GetByteCount(Path.GetFileName(sidecar)) > LocalFileSink.MaxNameBytes)
+        {
+            // An output name near the limit has no room for a sidecar's name: no version ever wrote one.
+            return new Dictionary<string, string>();
+        }
+
         SidecarContent? content;
         try
         {

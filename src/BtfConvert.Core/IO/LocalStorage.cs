@@ -21,13 +21,49 @@ public sealed class LocalStorage : IStorage
 
         if (options.CreateParentDirectories && Path.GetDirectoryName(Path.GetFullPath(location)) is { } directory)
         {
-            Directory.CreateDirectory(directory);
+            CreateOutputFolder(location, directory);
         }
 
         LocalFileSink.CleanStaleTemporaries(location);
         LocalFileSink.CleanStaleTemporaries(LocalOutputRecord.SidecarPath(location));
         // The record travels inside the output (an XMP packet in its head), so options.Metadata needs no file of its own.
         return Task.FromResult<IByteSink>(new LocalFileSink(location, options.Overwrite));
+    }
+
+    /// <summary>Creates the folders an output goes in; a failure is one line that starts with the output.</summary>
+    private static void CreateOutputFolder(string output, string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string why = FileInTheWay(directory) is { } file ? $"{file} is a file, not a folder" : Reason(e);
+            throw new StorageException($"{output}: cannot create its folder {directory}: {why}", e);
+        }
+    }
+
+    /// <summary>
+    /// The file (or device, socket…) that stands where <paramref name="path"/> or one of its parent folders should be,
+    /// or null: "DST/a/x.tiff" cannot be written when DST/a is a regular file, and the OS only says "not a directory".
+    /// </summary>
+    public static string? FileInTheWay(string path)
+    {
+        for (string? current = Path.GetFullPath(path); current is not null; current = Path.GetDirectoryName(current))
+        {
+            if (Directory.Exists(current))
+            {
+                return null;
+            }
+
+            if (Path.Exists(current))
+            {
+                return current;
+            }
+        }
+
+        return null;
     }
 
     public Task<StorageObjectInfo?> GetInfoAsync(string location, CancellationToken cancellationToken)
@@ -64,7 +100,9 @@ public sealed class LocalStorage : IStorage
         await Task.CompletedTask.ConfigureAwait(false);
         if (!Directory.Exists(prefix))
         {
-            throw new DirectoryNotFoundException($"{prefix}: no such directory");
+            throw Path.Exists(prefix)
+                ? new StorageException($"{prefix}: is a file, not a folder")
+                : new DirectoryNotFoundException($"{prefix}: no such directory");
         }
 
         string root = Path.GetFullPath(prefix);
@@ -133,12 +171,12 @@ public sealed class LocalStorage : IStorage
         catch (Exception e) when (!isRoot && e is UnauthorizedAccessException or IOException)
         {
             // A root-owned lost+found, a folder with wrong permissions: its files are not listed, and the run says so.
-            error = $"{directory}: the folder cannot be read ({OsMessage(e)}); its files were not listed";
+            error = $"{directory}: the folder cannot be read ({Reason(e)}); its files were not listed";
             return [];
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            throw new StorageException($"{directory}: the folder cannot be read ({OsMessage(e)})", e);
+            throw new StorageException($"{directory}: the folder cannot be read ({Reason(e)})", e);
         }
     }
 
@@ -200,6 +238,9 @@ public sealed class LocalStorage : IStorage
 
     private static StorageObjectInfo Problem(string location, ListingIssueKind kind, string message) =>
         new(location, 0, null, null, new Dictionary<string, string>()) { Issue = new ListingIssue(kind, message) };
+
+    /// <summary>Why an operation on a path failed, in the OS's words, without the path (our lines name it first).</summary>
+    internal static string Reason(Exception e) => e is UnauthorizedAccessException ? "permission denied" : OsMessage(e);
 
     /// <summary>The OS's words without the path .NET appends (" : '/the/path'"); our lines name the path first.</summary>
     internal static string OsMessage(Exception e)
