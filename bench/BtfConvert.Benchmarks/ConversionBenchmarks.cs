@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source;
 using BtfConvert.Samples;
 
 /// <summary>

@@ -12,10 +12,11 @@ namespace BtfConvert.Aws;
 /// compared with the pinned one (If-Match is sent too, but several S3-compatible servers ignore it), so a source
 /// replaced mid-conversion fails with <see cref="SourceChangedException"/> instead of yielding a mixed output.
 /// A read that fails part-way (reset, stall, 5xx, throttling) resumes from the byte it reached, with backoff.
-/// The strip reader decides how many reads to keep in flight (up to <see cref="S3Settings.MaxConcurrentReads"/>);
-/// this source decides how many GETs the store takes at once: <see cref="ThrottleLimit"/> halves that on 503
-/// SlowDown or a dropped connection and wins it back slowly. The reader knows whether the converter waits, the
-/// source knows whether the store pushes back: each adapts to what it sees.
+/// The converter's read-ahead decides how many reads to keep in flight (up to
+/// <see cref="S3Settings.MaxConcurrentReads"/>); this source decides how many GETs the store takes at once:
+/// <see cref="ThrottleLimit"/> halves that on 503 SlowDown or a dropped connection and wins it back slowly. The
+/// read-ahead knows whether the converter waits, the source knows whether the store pushes back: each adapts to what
+/// it sees.
 /// </summary>
 public sealed class S3ByteSource : IByteSource
 {

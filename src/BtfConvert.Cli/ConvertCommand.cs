@@ -4,6 +4,7 @@ using BtfConvert.Core;
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source;
 using Serilog;
 
 namespace BtfConvert.Cli;

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
-using BtfConvert.Core.Pyramid;
+using BtfConvert.Core.Source;
 using BtfConvert.Core.Tiff;
 
 namespace BtfConvert.Cli;
@@ -53,11 +53,8 @@ public static class InfoCommand
     public static InfoReport Describe(SourceInfo info, ConversionOptions options, TiffStructureReport structure)
     {
         var main = info.Main;
-        var plan = PyramidPlan.Create(main.Width, main.Height, options.TileSize, options.TileSize);
-        var format = new TileFormat(options.TileSize, options.TileSize, main.SamplesPerPixel);
-        var (mpp, mppSource) = TiffConverter.ResolvePixelSize(info, options);
-        var encoder = TileEncoderFactories.Create(options.Compression, format, options.Quality, options.JpegEncoder);
-        bool bigTiff = TiffConverter.UsesBigTiff(info, plan, encoder, options.BigTiff, mpp);
+        var conversion = ConversionPlan.Create(info, options);
+        var plan = conversion.Pyramid;
         var dirs = structure.Directories.Select(d => d.Tiled || structure.Directories.Any(t => t.Tiled) ? d : d with
         {
             Role = d.Index == main.DirectoryIndex ? "main" : info.AssociatedImages.Any(a => a.SourceDirectoryIndex == d.Index) ? "associated" : "skipped",
@@ -66,21 +63,21 @@ public static class InfoCommand
         return new InfoReport(
             info.File.Name, info.File.Length, info.File.Header.IsBigTiff ? "BigTIFF" : "TIFF",
             info.File.Header.LittleEndian ? "little-endian" : "big-endian",
-            main.Width, main.Height, main.SamplesPerPixel, main.RowsPerStrip, main.StripOffsets.Count,
-            main.StripOffsets.Count > 0 ? main.StripOffsets[0] : 0,
+            main.Width, main.Height, main.SamplesPerPixel, main.Strips?.RowsPerStrip ?? 0, main.Strips?.Offsets.Count ?? 0,
+            main.Strips?.Offsets[0] ?? 0,
             main.Describe(),
             main.Directory.GetString(TiffTag.Make), main.Directory.GetString(TiffTag.Model),
             main.Directory.GetString(TiffTag.Artist), main.Directory.GetString(TiffTag.DateTime),
-            mpp, mppSource, info.Sis?.Magnification, info.Sis?.CameraName,
+            conversion.MicronsPerPixel, conversion.PixelSizeSource, info.Sis?.Magnification, info.Sis?.CameraName,
             dirs, structure.MicronsPerPixel, structure.Record, Convertible: true, NotConvertible: null,
             plan.Levels.Select((l, i) => new LevelReport(i, l.Width, l.Height, l.TilesAcross, l.TilesDown)).ToList(),
             plan.TotalTiles,
             EstimateOutputBytes(raw, options.Compression, options.Quality),
-            bigTiff,
-            encoder.Name,
+            conversion.BigTiff,
+            conversion.EncoderName,
             info.Warnings)
         {
-            Orientation = ImageOrientation.Of(main.Directory).Describe(),
+            Orientation = main.Orientation.Describe(),
         };
     }
 
@@ -167,6 +164,9 @@ public static class InfoCommand
         return string.Join('\n', lines) + "\n";
     }
 
+    /// <param name="RowsPerStrip">Rows per strip of a main image read in place (plain strips); 0 for one that is decoded,
+    /// whose strips or tiles <paramref name="SourceFormat"/> and its directory describe.</param>
+    /// <param name="Strips">Strips of a main image read in place; 0 for one that is decoded.</param>
     /// <param name="Record">A btfconvert output's record (where it came from, when, with which options); null for other files.</param>
     /// <param name="NotConvertible">Why btfconvert would not convert this TIFF (then there is no planned pyramid).</param>
     public sealed record InfoReport(

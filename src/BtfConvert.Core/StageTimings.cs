@@ -89,7 +89,7 @@ public sealed record StageTimes(
     /// <summary>Most source reads in flight or waiting for the converter at once (≈ connections to a remote store).</summary>
     public int PeakReadsAhead { get; init; }
 
-    /// <summary>Most bytes of read buffers held at once (bounded by the strip reader's read-ahead budget).</summary>
+    /// <summary>Most bytes of read buffers held at once (bounded by the read-ahead's buffer budget).</summary>
     public long PeakReadAheadBytes { get; init; }
 
     /// <summary>CPU time of the producer thread (Linux; zero elsewhere): the serial part of a conversion.</summary>

@@ -5,6 +5,7 @@ using BtfConvert.Core.Batch;
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Record;
 using BtfConvert.Core.Tiff;
 
 namespace BtfConvert.Aws.Tests;

@@ -1,7 +1,7 @@
 using BtfConvert.Aws.Tests.Support;
 using BtfConvert.Core;
-using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
+using BtfConvert.Core.Source;
 
 namespace BtfConvert.Aws.Tests;
 

@@ -3,6 +3,7 @@ using BtfConvert.Cli;
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source;
 
 namespace BtfConvert.Aws.Tests;
 

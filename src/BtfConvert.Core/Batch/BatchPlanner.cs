@@ -1,4 +1,5 @@
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Record;
 
 namespace BtfConvert.Core.Batch;
 
@@ -174,7 +175,7 @@ public sealed class BatchPlanner
                 };
         }
 
-        string? outdated = OutputRecord.WhyOutdated(existingOutput, item.Source, _fingerprint);
+        string? outdated = OutputRecord.WhyOutdated(existingOutput.Metadata, item.Source.ETag, item.Source.Length, _fingerprint);
         return outdated is null
             ? item with { Action = BatchAction.Skip, Reason = "up to date" }
             : item with { Action = BatchAction.Convert, Reason = outdated };

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Record;
+using BtfConvert.Core.Source;
 using BtfConvert.Core.Tiff;
 
 namespace BtfConvert.Core.Batch;

@@ -1,4 +1,6 @@
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Record;
+using BtfConvert.Core.Source;
 
 namespace BtfConvert.Core.Conversion;
 
@@ -37,9 +39,8 @@ public static class StorageConversion
         // One look at the source (one HEAD on S3): the record carries the size and ETag the reads are pinned to, so it
         // names exactly the bytes converted.
         await using var source = await OpenSourceAsync(storage, job, cancellationToken).ConfigureAwait(false);
-        var sourceInfo = new StorageObjectInfo(job.Input, source.Length, source.ETag, null, new Dictionary<string, string>());
         var info = await SourceInspector.InspectAsync(source, cancellationToken).ConfigureAwait(false);
-        var orientation = ImageOrientation.Of(info.Main.Directory);
+        var orientation = info.Main.Orientation;
         if (job.Options.IgnoreOrientation && !orientation.IsUpright)
         {
             info = info with { Warnings = [.. info.Warnings, $"orientation {orientation.Describe()} ignored ({ImageOrientation.AsStoredOption}): the output shows the image as stored"] };
@@ -49,7 +50,7 @@ public static class StorageConversion
 
         // The thread count is not part of the fingerprint: the output is byte-identical for any value. The record goes
         // into the output's head (and, on S3, into the object's user metadata too, so a batch skips with one HEAD).
-        var metadata = OutputRecord.Create(job.Input, sourceInfo, job.Options.Fingerprint());
+        var metadata = OutputRecord.Create(job.Input, source.ETag, source.Length, job.Options.Fingerprint());
         await using var sink = await storage.CreateAsync(job.Output, new SinkOptions(job.Replace, metadata) { CreateParentDirectories = job.CreateParentDirectories }, cancellationToken)
             .ConfigureAwait(false);
         return await monitor.TrackAsync(source.Length,

@@ -1,6 +1,7 @@
 using System.IO.Enumeration;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using BtfConvert.Core.Record;
 
 namespace BtfConvert.Core.IO;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
+using BtfConvert.Core.Record;
 
 namespace BtfConvert.Core.IO;
 
@@ -149,6 +150,14 @@ public sealed class LocalStorage : IStorage
         }
     }
 
+    /// <summary>True for the sink's temporaries and the record sidecars of earlier versions.</summary>
+    private static bool IsBookkeepingFile(string path)
+    {
+        string name = Path.GetFileName(path);
+        return LocalOutputRecord.IsSidecar(path)
+            || (name.StartsWith(LocalFileSink.TempPrefix, StringComparison.Ordinal) && name.EndsWith(LocalFileSink.TempSuffix, StringComparison.Ordinal));
+    }
+
     /// <summary>What a name that is not UTF-8 looks like here, and what to do about it.</summary>
     internal const string UnrepresentableHint = "each byte that is not shows as \uFFFD; rename it, e.g. convmv -f latin1 -t utf8 --notest";
 
@@ -190,7 +199,7 @@ public sealed class LocalStorage : IStorage
         }
 
         // Our temporaries (and the record sidecars of earlier versions) are bookkeeping, not objects of the user's.
-        if (LocalOutputRecord.IsBookkeepingFile(entry.Path) || !wanted(entry.Path))
+        if (IsBookkeepingFile(entry.Path) || !wanted(entry.Path))
         {
             return null;
         }

@@ -1,4 +1,5 @@
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Record;
 
 namespace BtfConvert.Core.Tiff;
 

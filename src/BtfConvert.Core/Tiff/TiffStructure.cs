@@ -1,5 +1,6 @@
 using System.Globalization;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Record;
 
 namespace BtfConvert.Core.Tiff;
 

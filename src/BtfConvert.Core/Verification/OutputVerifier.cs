@@ -1,7 +1,7 @@
 using System.Globalization;
-using BtfConvert.Core.Conversion;
 using BtfConvert.Core.IO;
 using BtfConvert.Core.Pyramid;
+using BtfConvert.Core.Source;
 using BtfConvert.Core.Tiff;
 
 namespace BtfConvert.Core.Verification;

@@ -1,5 +1,5 @@
-using BtfConvert.Core.Conversion;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source;
 using static BtfConvert.Core.Verification.OutputVerifier;
 
 namespace BtfConvert.Core.Verification;
@@ -124,7 +124,7 @@ internal sealed class SourceComparer(IByteSource output, IByteSource source, Sou
     private async Task<byte[]> ReadUprightAsync(int y, int x, int count, CancellationToken ct)
     {
         int spp = main.SamplesPerPixel;
-        var orientation = ImageOrientation.Of(main.Directory);
+        var orientation = main.Orientation;
         if (orientation.Transposes)
         {
             orientation = ImageOrientation.Upright;

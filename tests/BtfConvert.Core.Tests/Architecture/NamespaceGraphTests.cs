@@ -3,7 +3,9 @@ using System.Text.RegularExpressions;
 namespace BtfConvert.Core.Tests.Architecture;
 
 /// <summary>
-/// Core's namespaces must form a graph without cycles (IO and Tiff at the bottom, Batch and Verification on top).
+/// Core's namespaces must form a graph without cycles (IO and Tiff at the bottom, Batch and Verification on top),
+/// child namespaces included: a child sees its parents' types without a using, so Source.Decoding using a
+/// Source type while Source uses a Decoding one is a cycle as much as any other.
 /// Read from the sources, not by reflection: a `const` such as OutputRecord.Stale is inlined into the caller's IL, and
 /// a &lt;see cref&gt; leaves no trace in the assembly, yet both tie the namespaces together for a reader.
 /// </summary>
@@ -33,6 +35,36 @@ public sealed partial class NamespaceGraphTests
         Assert.Equal(["A", "B", "C", "A"], FindCycle(graph));
     }
 
+    [Fact]
+    public void A_child_namespace_using_its_parents_types_without_a_using_is_an_edge()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "btf-nsgraph-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, "Parent.cs"),
+                "using BtfConvert.Core.Parent.Child;\nnamespace BtfConvert.Core.Parent;\ninternal sealed class Reader { private readonly Chunk _chunk = new(); }\n");
+            File.WriteAllText(Path.Combine(directory, "Child.cs"),
+                "namespace BtfConvert.Core.Parent.Child;\ninternal sealed class Chunk { public void Read(Reader reader) { } }\n");
+            File.WriteAllText(Path.Combine(directory, "Other.cs"),
+                "namespace BtfConvert.Core.Other;\n/// <summary>Not <see cref=\"Parent.Reader\"/> (a doc reference counts).</summary>\ninternal sealed class Unrelated { public int Chunk { get; } }\n");
+
+            var graph = ReadGraph(directory);
+
+            Assert.Equal(["BtfConvert.Core.Parent", "BtfConvert.Core.Parent.Child", "BtfConvert.Core.Parent"], FindCycle(graph));
+            Assert.Equal(["BtfConvert.Core.Parent"], graph["BtfConvert.Core.Other"]);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Edges: every "BtfConvert.Core.X" written out (usings, qualified names), and the names C# resolves without a
+    /// using — a type or namespace of an enclosing namespace: in BtfConvert.Core.Source.Decoding, "SourceImage" is
+    /// BtfConvert.Core.Source's and "Tiff.TiffTag" BtfConvert.Core.Tiff's. Comments count through their crefs only.
+    /// </summary>
     private static Dictionary<string, HashSet<string>> ReadGraph(string coreDirectory)
     {
         var files = Directory.EnumerateFiles(coreDirectory, "*.cs", SearchOption.AllDirectories)
@@ -43,26 +75,71 @@ public sealed partial class NamespaceGraphTests
             .ToList();
         var graph = files.Select(f => f.Namespace).Distinct()
             .ToDictionary(n => n, _ => new HashSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
+        var declared = files.GroupBy(f => f.Namespace, StringComparer.Ordinal).ToDictionary(
+            g => g.Key, g => g.SelectMany(f => TypeDeclaration().Matches(WithoutComments(f.Text)).Select(m => m.Groups[1].Value)).ToHashSet(StringComparer.Ordinal),
+            StringComparer.Ordinal);
         foreach (var (own, text) in files)
         {
             foreach (Match reference in CoreReference().Matches(text))
             {
-                // "BtfConvert.Core.IO.OutputRecord.Stale" names namespace BtfConvert.Core.IO: the longest known prefix.
-                string name = reference.Value;
-                while (!graph.ContainsKey(name) && name.Contains('.', StringComparison.Ordinal))
-                {
-                    name = name[..name.LastIndexOf('.')];
-                }
-
-                if (graph.ContainsKey(name) && name != own)
+                // "BtfConvert.Core.Record.OutputRecord.Stale" names namespace BtfConvert.Core.Record: the longest known prefix.
+                if (LongestNamespace(graph, reference.Value) is { } name && name != own)
                 {
                     graph[own].Add(name);
+                }
+            }
+
+            foreach (Match name in UnqualifiedName().Matches(WithoutComments(text)))
+            {
+                if (ResolveInEnclosingNamespaces(own, name.Value.Split('.'), graph, declared) is { } target && target != own)
+                {
+                    graph[own].Add(target);
                 }
             }
         }
 
         return graph;
     }
+
+    private static string? LongestNamespace(Dictionary<string, HashSet<string>> graph, string name)
+    {
+        while (!graph.ContainsKey(name) && name.Contains('.', StringComparison.Ordinal))
+        {
+            name = name[..name.LastIndexOf('.')];
+        }
+
+        return graph.ContainsKey(name) ? name : null;
+    }
+
+    /// <summary>
+    /// The namespace C# binds <paramref name="parts"/> to without a using: the innermost enclosing namespace that
+    /// declares a type named parts[0] or holds a namespace of that name whose next part is one of its types or
+    /// namespaces ("Source.Length", a property, is no reference to BtfConvert.Core.Source).
+    /// </summary>
+    private static string? ResolveInEnclosingNamespaces(string own, string[] parts, Dictionary<string, HashSet<string>> graph,
+        Dictionary<string, HashSet<string>> declared)
+    {
+        for (string? scope = own; scope is not null; scope = scope == "BtfConvert.Core" ? null : scope[..scope.LastIndexOf('.')])
+        {
+            if (declared.GetValueOrDefault(scope)?.Contains(parts[0]) == true)
+            {
+                return scope;
+            }
+
+            string nested = scope + "." + parts[0];
+            if (graph.ContainsKey(nested) && parts.Length > 1
+                && (declared.GetValueOrDefault(nested)?.Contains(parts[1]) == true || graph.ContainsKey(nested + "." + parts[1])))
+            {
+                return LongestNamespace(graph, scope + "." + string.Join('.', parts));
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The code, without comments except the names in their crefs.</summary>
+    private static string WithoutComments(string text) =>
+        LineComment().Replace(text, m => string.Join(' ', CrefTarget().Matches(m.Value).Select(c => c.Groups[1].Value)));
 
     private static List<string>? FindCycle(IReadOnlyDictionary<string, HashSet<string>> graph)
     {
@@ -111,4 +188,19 @@ public sealed partial class NamespaceGraphTests
     // "using BtfConvert.Core.X;" and qualified uses such as "BtfConvert.Core.X.Type" alike.
     [GeneratedRegex(@"BtfConvert\.Core(\.\w+)*")]
     private static partial Regex CoreReference();
+
+    // "class X", "record struct X", "enum X" … at any nesting; a nested type's name resolves within its outer type only,
+    // but counting it for the namespace errs on the side of an edge.
+    [GeneratedRegex(@"\b(?:class|struct|interface|enum|record)\s+(?!class\b|struct\b)([A-Z]\w*)")]
+    private static partial Regex TypeDeclaration();
+
+    // A name not preceded by "." (a member access) or a word character: "SourceImage", "Tiff.TiffTag".
+    [GeneratedRegex(@"(?<![\w.])[A-Z]\w*(?:\.[A-Z]\w*)*")]
+    private static partial Regex UnqualifiedName();
+
+    [GeneratedRegex(@"//.*$", RegexOptions.Multiline)]
+    private static partial Regex LineComment();
+
+    [GeneratedRegex(@"cref=""([^""]*)""")]
+    private static partial Regex CrefTarget();
 }

@@ -3,6 +3,7 @@ using BtfConvert.Core.Batch;
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Record;
 
 namespace BtfConvert.Core.Tests.Batch;
 
@@ -28,7 +29,7 @@ public sealed class BatchPlannerTests
         });
 
     private static Dictionary<string, string> RecordFor(StorageObjectInfo source, ConversionOptions options) =>
-        OutputRecord.Create(source.Location, source, options.Fingerprint());
+        OutputRecord.Create(source.Location, source.ETag, source.Length, options.Fingerprint());
 
     [Fact]
     public void Selects_by_glob_recursively_and_maps_to_the_same_tree()

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Record;
+using BtfConvert.Core.Source;
 using BtfConvert.Core.Tiff;
 using BtfConvert.Samples;
 
@@ -61,8 +63,8 @@ public sealed class OutputRecordTests : IDisposable
         Assert.Equal(job.Options.Fingerprint(), record[OutputRecord.Options]);
         Assert.Equal(ProductInfo.Version, record[OutputRecord.Version]);
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", record[OutputRecord.Time]);
-        Assert.Null(OutputRecord.WhyOutdated(new StorageObjectInfo(output, bytes.Length, null, null, record),
-            LocalStorage.Describe(new FileInfo(input)), job.Options.Fingerprint()));
+        var source = LocalStorage.Describe(new FileInfo(input));
+        Assert.Null(OutputRecord.WhyOutdated(record, source.ETag, source.Length, job.Options.Fingerprint()));
 
         // A copy (new mtime, new place) carries the same record.
         string copy = _dir.File("copy.tiff");

@@ -2,6 +2,7 @@ using BitMiracle.LibTiff.Classic;
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source;
 using BtfConvert.Core.Tests.Support;
 using Spec = BtfConvert.Core.Tests.Support.TiffKindWriter.Spec;
 

@@ -1,5 +1,5 @@
-using BtfConvert.Core.Conversion;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source;
 using BtfConvert.Core.Tiff;
 using BtfConvert.Core.Tiff.Writing;
 

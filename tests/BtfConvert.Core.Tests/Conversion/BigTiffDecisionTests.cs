@@ -18,9 +18,9 @@ public sealed class BigTiffDecisionTests
         var format = new TileFormat(256, 256, 1);
         var encoder = TileEncoderFactories.Create(TileCompression.Jpeg, format, 100, preference);
         long raw = plan.TotalTiles * (long)format.ByteCount;
-        Assert.True(raw + (plan.TotalTiles * 1024L) < TiffConverter.ClassicTiffLimit, "the case must be one the old estimate got wrong");
-        long worst = TiffConverter.EstimateWorstCaseBytes(plan, encoder, headLength: 1 << 20);
-        Assert.True(worst >= TiffConverter.ClassicTiffLimit, $"worst case {worst} bytes would allow classic TIFF");
+        Assert.True(raw + (plan.TotalTiles * 1024L) < ConversionPlan.ClassicTiffLimit, "the case must be one the old estimate got wrong");
+        long worst = ConversionPlan.EstimateWorstCaseBytes(plan, encoder, headLength: 1 << 20);
+        Assert.True(worst >= ConversionPlan.ClassicTiffLimit, $"worst case {worst} bytes would allow classic TIFF");
     }
 
     [Fact]
@@ -28,6 +28,6 @@ public sealed class BigTiffDecisionTests
     {
         var plan = PyramidPlan.Create(8192, 6144, 256, 256);
         var encoder = TileEncoderFactories.Create(TileCompression.Jpeg, new TileFormat(256, 256, 3), 90);
-        Assert.True(TiffConverter.EstimateWorstCaseBytes(plan, encoder, headLength: 1 << 20) < TiffConverter.ClassicTiffLimit);
+        Assert.True(ConversionPlan.EstimateWorstCaseBytes(plan, encoder, headLength: 1 << 20) < ConversionPlan.ClassicTiffLimit);
     }
 }

@@ -1,5 +1,6 @@
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source;
 using BtfConvert.Core.Tests.Support;
 using BtfConvert.Core.Tiff;
 
@@ -32,8 +33,8 @@ public sealed class OlympusReplicaTests : IDisposable
 
         var info = await SourceInspector.InspectAsync(source, default);
         Assert.Equal((OlympusReplica.Width, OlympusReplica.Height), (info.Main.Width, info.Main.Height));
-        Assert.Equal(633, info.Main.StripOffsets.Count);
-        Assert.Equal(507, info.Main.StripOffsets[0]);
+        Assert.Equal(633, info.Main.Strips!.Offsets.Count);
+        Assert.Equal(507, info.Main.Strips!.Offsets[0]);
         Assert.Equal(TiffFieldType.Long8, info.Main.Directory[TiffTag.StripOffsets]!.Type);
         Assert.NotNull(info.Main.Directory.Exif);
         Assert.Equal(11, info.Main.Directory.Exif!.Fields.Count);

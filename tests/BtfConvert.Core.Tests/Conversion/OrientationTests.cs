@@ -1,6 +1,7 @@
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source;
 using BtfConvert.Core.Tests.Support;
 using BtfConvert.Core.Tiff;
 using BtfConvert.Core.Verification;

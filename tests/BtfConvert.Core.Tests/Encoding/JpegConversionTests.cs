@@ -2,6 +2,7 @@ using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.Encoding.TurboJpeg;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source;
 using BtfConvert.Core.Tests.Support;
 using BtfConvert.Samples;
 using BitMiracle.LibTiff.Classic;

@@ -1,6 +1,7 @@
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source;
 
 namespace BtfConvert.Core.Tests.Robustness;
 

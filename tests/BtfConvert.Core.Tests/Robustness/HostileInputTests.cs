@@ -1,5 +1,6 @@
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source;
 using BtfConvert.Core.Tiff;
 using BtfConvert.Core.Tiff.Writing;
 
@@ -43,8 +44,8 @@ public sealed class HostileInputTests
     public void A_real_slide_width_is_well_within_the_limit()
     {
         var plan = Core.Pyramid.PyramidPlan.Create(45048, 40466, 256, 256);
-        TiffConverter.CheckLevelChainMemory("x", plan, 3);
-        Assert.Throws<NotSupportedException>(() => TiffConverter.CheckLevelChainMemory("x", Core.Pyramid.PyramidPlan.Create(400_000, 1000, 256, 256), 3));
+        ConversionPlan.CheckLevelChainMemory("x", plan, 3);
+        Assert.Throws<NotSupportedException>(() => ConversionPlan.CheckLevelChainMemory("x", Core.Pyramid.PyramidPlan.Create(400_000, 1000, 256, 256), 3));
     }
 
     /// <summary>

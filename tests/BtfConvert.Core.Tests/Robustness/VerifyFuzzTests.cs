@@ -2,6 +2,7 @@ using System.Globalization;
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.Encoding;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source;
 using BtfConvert.Core.Verification;
 using BtfConvert.Samples;
 using BtfConvert.Samples.Malformed;

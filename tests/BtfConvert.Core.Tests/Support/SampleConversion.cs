@@ -1,5 +1,6 @@
 using BtfConvert.Core.Conversion;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source;
 using BtfConvert.Samples;
 
 namespace BtfConvert.Core.Tests.Support;

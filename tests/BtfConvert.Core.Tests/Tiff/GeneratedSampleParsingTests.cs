@@ -1,5 +1,5 @@
-using BtfConvert.Core.Conversion;
 using BtfConvert.Core.IO;
+using BtfConvert.Core.Source;
 using BtfConvert.Core.Tiff;
 using BtfConvert.Samples;
 
@@ -31,7 +31,7 @@ public sealed class GeneratedSampleParsingTests
         var info = await SourceInspector.InspectAsync(source, default);
         Assert.Equal(0, info.Main.DirectoryIndex);
         Assert.Equal((300, 130, 3), (info.Main.Width, info.Main.Height, info.Main.SamplesPerPixel));
-        Assert.Equal([507L, 507 + (300 * 3 * 64), 507 + (2 * 300 * 3 * 64)], info.Main.StripOffsets);
+        Assert.Equal([507L, 507 + (300 * 3 * 64), 507 + (2 * 300 * 3 * 64)], info.Main.Strips!.Offsets);
         Assert.Equal("Olympus Soft Imaging Solutions", info.Main.Directory.GetString(TiffTag.Make));
         Assert.Equal("VS120", info.Main.Directory.GetString(TiffTag.Artist));
         Assert.Equal(11, info.Main.Directory.Exif!.Fields.Count);
