@@ -304,4 +304,47 @@ public sealed class MessyTreeTests : IDisposable
         Assert.Contains("1 folder could not be read", r.StdErr, StringComparison.Ordinal);
         Assert.Equal(["a.tiff"], _tree.DestinationFiles());
     }
+
+    [Fact]
+    public async Task A_nightly_batch_over_a_messy_tree_converts_every_convertible_input_once_and_nothing_twice()
+    {
+        // What a real share looks like: Samba names that are not UTF-8, a symlink farm, links to nothing, control
+        // characters, a 250-byte name, junk, a lost+found, and a temporary left by a killed run of last night.
+        string real = Path.Combine(_tree.Root, "real");
+        _tree.Slide("2024/a.btf", 1);
+        _tree.Slide("2024/ansi-\u001b[31mred.btf", 2);
+        _tree.Slide("2024/" + new string('n', 246) + ".btf", 3);
+        string target = _tree.Slide("../real/farm-target.btf", 4);
+        Directory.CreateDirectory(Path.Combine(_tree.Source, "farm"));
+        File.CreateSymbolicLink(Path.Combine(_tree.Source, "farm", "linked.btf"), target);
+        File.CreateSymbolicLink(Path.Combine(_tree.Source, "farm", "dangling.btf"), Path.Combine(real, "moved-away.btf"));
+        Directory.CreateSymbolicLink(Path.Combine(_tree.Source, "farm", "loop"), "..");
+        RawNamedFile(Path.Combine(_tree.Source, "notes"), "r\\351sum\\351.txt");
+        RawNamedFile(Path.Combine(_tree.Source, "2024"), "sc\\351n.btf");
+        _tree.Junk("2024/broken.btf");
+        Directory.CreateDirectory(Path.Combine(_tree.Source, "lost+found"));
+        string orphan = Path.Combine(_tree.Destination, "gone", $".btfconvert-gone.tiff.{int.MaxValue}-{Guid.NewGuid():N}.tmp");
+        Directory.CreateDirectory(Path.GetDirectoryName(orphan)!);
+        File.WriteAllBytes(orphan, new byte[1000]);
+        File.SetLastWriteTimeUtc(orphan, DateTime.UtcNow.AddDays(-1));
+
+        var first = await _tree.RunAsync();
+
+        Assert.True(first.ExitCode == ExitCodes.PartialFailure, first.Output);
+        var converted = _tree.Items("converted").Select(i => Path.GetFileName(i.GetProperty("source").GetString()!)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["a.btf", "ansi-\u001b[31mred.btf", "linked.btf", new string('n', 246) + ".btf"], converted);
+        // Failed: the junk and the selected name that cannot be opened; both every night, each one line naming it.
+        var failed = _tree.Items("failed").Select(i => Path.GetFileName(i.GetProperty("source").GetString()!)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["broken.btf", "sc\uFFFDn.btf"], failed);
+        Assert.Equal(2, Lines(first, "WRN").Length); // the dangling link and the note that is not UTF-8
+        Assert.False(File.Exists(orphan));
+
+        var second = await _tree.RunAsync();
+
+        Assert.True(second.ExitCode == ExitCodes.PartialFailure, second.Output);
+        Assert.Empty(_tree.Items("converted"));
+        Assert.Equal(4, _tree.Items("skipped").Count);
+        Assert.Equal(2, _tree.Items("failed").Count);
+        Assert.Equal(4, _tree.DestinationFiles().Length);
+    }
 }

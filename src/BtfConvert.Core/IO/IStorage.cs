@@ -67,6 +67,6 @@ public enum ListingIssueKind
     /// <summary>A file whose name is not valid UTF-8: .NET cannot name it, so it cannot be opened.</summary>
     UnrepresentableName,
 
-    /// <summary>A symbolic link whose target does not exist (or a loop of links).</summary>
+    /// <summary>A symbolic link whose target does not exist (a loop of links is listed, and fails as an input).</summary>
     DanglingLink,
 }

@@ -216,9 +216,10 @@ public sealed class LocalStorage : IStorage
 
             return info.Exists ? Describe(info) : null;
         }
-        catch (IOException e) when (info.LinkTarget is not null)
+        catch (IOException) when (info.LinkTarget is not null)
         {
-            return Problem(entry.Path, ListingIssueKind.DanglingLink, $"{entry.Path}: symbolic link that cannot be followed ({OsMessage(e)}); passed over");
+            // A loop of links: listed as what it is, so the input fails with "is a symbolic link loop" (LocalFileType).
+            return Describe(info);
         }
         catch (FileNotFoundException)
         {
