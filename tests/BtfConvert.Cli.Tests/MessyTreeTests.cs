@@ -38,6 +38,7 @@ public sealed class MessyTreeTests : IDisposable
             var r = await _tree.RunAsync(extra);
             Assert.True(r.ExitCode == ExitCodes.Success, $"{string.Join(' ', extra)}: exit {r.ExitCode}: {r.Output}");
             Assert.Empty(Lines(r, "ERR"));
+            Assert.True(extra is ["--exclude", _] == (Lines(r, "WRN").Length == 0), r.Output);
             if (extra.Length == 0)
             {
                 var warning = Assert.Single(Lines(r, "WRN"));

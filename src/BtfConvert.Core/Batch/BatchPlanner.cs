@@ -57,7 +57,7 @@ public sealed class BatchPlanner
     /// <summary>
     /// The warning lines for what the listing could not describe and is not an input: folders that could not be read
     /// (unless every file in them would be excluded), links to nothing, and one line for all names that are not
-    /// UTF-8 and that no glob selects. Names that are not UTF-8 but selected become failed inputs in <see cref="Select"/>.
+    /// UTF-8 and that are not inputs (nor excluded). Names that are not UTF-8 but selected become failed inputs in <see cref="Select"/>.
     /// </summary>
     public IReadOnlyList<string> ListingWarnings(IEnumerable<StorageObjectInfo> listed)
     {
@@ -71,7 +71,7 @@ public sealed class BatchPlanner
                 case ListingIssueKind.DanglingLink:
                     warnings.Add(problem.Issue.Message);
                     break;
-                case ListingIssueKind.UnrepresentableName when !IsWanted(problem.Location):
+                case ListingIssueKind.UnrepresentableName when !IsWanted(problem.Location) && !IsExcluded(problem.Location):
                     unselectedNames.Add(problem.Location);
                     break;
             }
@@ -80,7 +80,7 @@ public sealed class BatchPlanner
         if (unselectedNames.Count > 0)
         {
             string examples = string.Join(", ", unselectedNames.Take(3)) + (unselectedNames.Count > 3 ? ", …" : string.Empty);
-            warnings.Add($"{SourceRoot}: {unselectedNames.Count} file name(s) are not valid UTF-8 and were passed over (no --include selects them): {examples}");
+            warnings.Add($"{SourceRoot}: {unselectedNames.Count} file name(s) are not valid UTF-8 and were passed over (not inputs): {examples}");
         }
 
         return warnings;
@@ -89,6 +89,9 @@ public sealed class BatchPlanner
     /// <summary>How many folders below the source could not be read (counted in the summary).</summary>
     public int UnreadableFolders(IEnumerable<StorageObjectInfo> listed) =>
         listed.Count(l => l.Issue?.Kind == ListingIssueKind.UnreadableFolder && !IsExcludedFolder(l.Location));
+
+    /// <summary>True if an --exclude glob takes this file: the user has said it does not matter.</summary>
+    private bool IsExcluded(string location) => _exclude.Any(g => g.IsMatch(BatchLocations.RelativePath(SourceRoot, location)));
 
     /// <summary>True if an --exclude glob takes every file in this folder (so it not being readable does not matter).</summary>
     private bool IsExcludedFolder(string location) =>
