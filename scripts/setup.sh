@@ -12,8 +12,11 @@ APT_PACKAGES=(
   python3-openslide  # OpenSlide: what viewers use to open the output
   python3-tifffile   # tifffile: independent pixel reader in tests
   python3-numpy
+  python3-gdal       # GDAL from Python: counts the GETs of a remote open (tests/tools/vsicurl_gets.py)
+  libimage-exiftool-perl  # exiftool -validate: the copied EXIF IFD
   nodejs npm         # s3rver, the local S3-compatible server the S3 tests start
   time               # /usr/bin/time -v for peak RSS in benchmarks
+  slurm-wlm munge    # a one-node Slurm the Slurm recipe of docs/scale-out.md runs on (scripts/slurm-local.sh)
 )
 
 missing=()
@@ -32,8 +35,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ -f tests/s3rver/package.json ]; then
-  (cd tests/s3rver && npm ci --no-audit --no-fund --loglevel=error)
-fi
+for dir in tests/s3rver tests/manifests; do   # the local S3 server; the offline Kubernetes/AWS Batch checks
+  if [ -f "$dir/package.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 
 dotnet build BtfConvert.sln -c Release -v q -nologo

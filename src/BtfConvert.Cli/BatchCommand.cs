@@ -16,7 +16,7 @@ public static class BatchCommand
         var o = new BatchOptions();
         var command = new Command("batch", "Convert every .btf below a directory or S3 prefix, skipping outputs that are up to date (safe to run from cron)")
         {
-            o.Source, o.Destination, o.Include, o.Exclude, o.Suffix, o.Jobs, o.Shard, o.Force, o.DryRun, o.FailFast, o.Report, o.Wait, o.LockDir, o.StallTimeout,
+            o.Source, o.Destination, o.Include, o.Exclude, o.Suffix, o.Jobs, o.Shard, o.Force, o.DryRun, o.Check, o.FailFast, o.Report, o.Wait, o.LockDir, o.StallTimeout,
             ConvertCommand.TileSize, ConvertCommand.Compression, ConvertCommand.Quality, ConvertCommand.BigTiff,
             ConvertCommand.Threads, ConvertCommand.Mpp, o.Overwrite, ConvertCommand.IgnoreOrientation,
         };
@@ -42,6 +42,12 @@ public static class BatchCommand
         var progress = new BatchProgress(logStarts: !live);
         var runner = new BatchRunner(storage, settings, progress);
         string? reportPath = result.GetValue(o.Report);
+        if (result.GetValue(o.Check))
+        {
+            using var checkReport = BatchReportWriter.Open(reportPath, settings.Shard);
+            return await CheckAsync(runner, checkReport, printList: reportPath != "-", ct).ConfigureAwait(false);
+        }
+
         if (result.GetValue(o.DryRun))
         {
             using var planReport = BatchReportWriter.Open(reportPath, settings.Shard);
@@ -94,7 +100,7 @@ public static class BatchCommand
     {
         var plan = await runner.PlanAsync(ct).ConfigureAwait(false);
         Log.Information("Batch {Source} to {Destination}, shard {Shard}: {Inputs} inputs, {Convert} to convert, {Skip} up to date, {Fail} failing; {Jobs} jobs x {Threads} threads",
-            runner.Planner.SourceRoot, runner.Planner.DestinationRoot, settings.Shard, plan.Count, plan.Count(i => i.Action == BatchAction.Convert),
+            runner.Planner.SourceRoot, runner.Planner.DestinationRoot, BatchScaling.Describe(settings.Shard), plan.Count, plan.Count(i => i.Action == BatchAction.Convert),
             plan.Count(i => i.Action == BatchAction.Skip), plan.Count(i => i.Action == BatchAction.Fail), settings.Jobs, settings.ThreadsPerJob);
         return await progress.RunAsync(plan, live, () => runner.RunAsync(plan, ct)).ConfigureAwait(false);
     }
@@ -146,7 +152,43 @@ public static class BatchCommand
         int convert = plan.Count(i => i.Action == BatchAction.Convert), fail = plan.Count(i => i.Action == BatchAction.Fail);
         report?.WriteSummary(new BatchSummary(plan.Count, 0, plan.Count - convert - fail, fail, convert, 0, 0, TimeSpan.Zero), ExitCodes.Success, dryRun: true);
         Log.Information("Dry run, shard {Shard}: {Inputs} inputs, {Convert} would be converted, {Skip} skipped, {Fail} would fail{Unreadable}; nothing was written",
-            shard, plan.Count, convert, plan.Count - convert - fail, fail, UnreadableNote(runner.UnreadableFolders));
+            BatchScaling.Describe(shard), plan.Count, convert, plan.Count - convert - fail, fail, UnreadableNote(runner.UnreadableFolders));
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// --check: plans as a run would (listing SRC, reading each output's record) and lists every input without an
+    /// up-to-date output. It does not trust how many workers ran or what they reported, only the destination, so
+    /// it catches an array smaller than N, a shard that never started, or one that failed.
+    /// </summary>
+    private static async Task<int> CheckAsync(BatchRunner runner, BatchReportWriter? report, bool printList, CancellationToken ct)
+    {
+        var plan = await runner.PlanAsync(ct).ConfigureAwait(false);
+        var shard = runner.Planner.Shard;
+        var missing = plan.Where(i => i.Action != BatchAction.Skip).ToList();
+        foreach (var item in plan)
+        {
+            report?.WritePlan(item);
+        }
+
+        foreach (var item in missing.Where(_ => printList))
+        {
+            Console.Out.WriteLine(ControlCharacterEscaping.Escape(
+                $"{(item.Action == BatchAction.Fail ? "failing" : "missing"),-7} {shard.NameOf(item.RelativePath),-9} {item.Source.Location} -> {item.Destination} ({item.Reason})"));
+        }
+
+        int code = missing.Count == 0 ? ExitCodes.Success : ExitCodes.VerificationFailed;
+        int failing = missing.Count(i => i.Action == BatchAction.Fail);
+        report?.WriteSummary(new BatchSummary(plan.Count, 0, plan.Count - missing.Count, failing, missing.Count - failing, 0, 0, TimeSpan.Zero), code, dryRun: true);
+        if (code == ExitCodes.Success)
+        {
+            Log.Information("Check, shard {Shard}: all {Inputs} inputs have an up-to-date output", BatchScaling.Describe(shard), plan.Count);
+            return code;
+        }
+
+        var shards = missing.Select(i => ShardSpec.ShardOf(i.RelativePath, shard.Count)).Distinct().Order().ToList();
+        Log.Error("Check, shard {Shard}: {Missing} of {Inputs} inputs have no up-to-date output ({Failing} cannot be converted as planned), in shard(s) {Shards} of {Count}; run those shards again (Slurm: sbatch --array={Shards})",
+            BatchScaling.Describe(shard), missing.Count, plan.Count, failing, string.Join(',', shards), shard.Count, string.Join(',', shards));
+        return code;
     }
 }

@@ -29,15 +29,21 @@ internal sealed class BatchOptions
 
     public Option<string?> Shard { get; } = new("--shard")
     {
-        Description = "Take only shard I of N of the inputs (by a hash of the path relative to SOURCE): I/N, auto/N (I from " +
-            $"{ShardSpec.KubernetesIndexVariable}, {ShardSpec.AwsBatchIndexVariable} or {ShardSpec.SlurmTaskIdVariable}), " +
-            "or all/N with --dry-run to print inputs and bytes per shard",
-        HelpName = "I/N|auto/N|all/N",
+        Description = "Take only shard I of N of the inputs (by a hash of the path relative to SOURCE): I/N, auto/N (I from the scheduler " +
+            $"running the process: {ShardSpec.SlurmTaskIdVariable}, {ShardSpec.AwsBatchIndexVariable} or {ShardSpec.KubernetesIndexVariable}), " +
+            $"auto (N from {ShardSpec.CountVariable} too), or all/N with --dry-run (inputs and bytes per shard) or --check",
+        HelpName = "I/N|auto/N|auto|all/N",
     };
 
     public Option<bool> Force { get; } = new("--force") { Description = "Convert again even outputs that are up to date" };
 
     public Option<bool> DryRun { get; } = new("--dry-run", "-n") { Description = "Print what would be converted or skipped, and why; write nothing" };
+
+    public Option<bool> Check { get; } = new("--check")
+    {
+        Description = "Write nothing; list every input that has no up-to-date output, with its shard, and exit 8 if there is any " +
+            "(whether a fleet finished, whatever its array size)",
+    };
 
     public Option<bool> FailFast { get; } = new("--fail-fast") { Description = "Stop at the first failed input (default: report it and go on)" };
 
@@ -63,7 +69,7 @@ internal sealed class BatchOptions
 
     public BatchSettings SettingsFrom(ParseResult result) => new()
     {
-        Shard = BatchScaling.ShardFrom(result.GetValue(Shard), result.GetValue(DryRun)),
+        Shard = BatchScaling.ShardFrom(result.GetValue(Shard), result.GetValue(DryRun) || result.GetValue(Check)),
         Source = result.GetValue(Source)!,
         Destination = result.GetValue(Destination)!,
         Include = result.GetValue(Include) is { Length: > 0 } included ? included : [BatchSettings.DefaultInclude],

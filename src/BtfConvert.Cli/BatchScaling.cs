@@ -12,14 +12,25 @@ namespace BtfConvert.Cli;
 /// </summary>
 internal static class BatchScaling
 {
-    /// <summary>The shard this run takes (the whole batch without --shard); <c>all/N</c> only with --dry-run.</summary>
-    public static ShardSpec ShardFrom(string? text, bool dryRun)
+    /// <summary>The shard this run takes (the whole batch without --shard); <c>all/N</c> only with --dry-run or --check.</summary>
+    public static ShardSpec ShardFrom(string? text, bool writesNothing)
     {
         var shard = text is null ? ShardSpec.Whole : ShardSpec.Parse(text);
-        return shard.IsAll && !dryRun
-            ? throw new UsageException($"--shard {shard} only checks balance with --dry-run; to convert, give each worker its own I/N or auto/N")
-            : shard;
+        if (shard.IsAll && !writesNothing)
+        {
+            throw new UsageException($"--shard {shard} only checks balance with --dry-run or a fleet's outputs with --check; to convert, give each worker its own I/N or auto/N");
+        }
+
+        if (shard.Caution is not null)
+        {
+            Log.Warning("--shard {Shard}: {Caution}", shard, shard.Caution);
+        }
+
+        return shard;
     }
+
+    /// <summary>"3/16", with where auto found the index: "3/16 (from SLURM_ARRAY_TASK_ID=3 (Slurm, SLURM_JOB_ID=1234))".</summary>
+    public static string Describe(ShardSpec shard) => shard.IndexSource is null ? shard.ToString() : $"{shard} (from {shard.IndexSource})";
 
     /// <summary>The --jobs value, or the machine's default; logs which and why.</summary>
     public static int JobsFrom(int? given, string source, string destination)

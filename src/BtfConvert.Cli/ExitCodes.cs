@@ -26,7 +26,7 @@ public static class ExitCodes
     /// <summary>Batch: another run holds the lock.</summary>
     public const int Locked = 7;
 
-    /// <summary>verify: the output failed a check (damaged, truncated, wrong levels, or differs from --source).</summary>
+    /// <summary>verify: the output failed a check (damaged, truncated, wrong levels, or differs from --source); batch --check: some inputs have no up-to-date output.</summary>
     public const int VerificationFailed = 8;
 
     /// <summary>Interrupted by Ctrl-C or SIGTERM; nothing was left behind (128 + SIGINT, as shells report it).</summary>

@@ -53,13 +53,13 @@ public static class InfoCommand
     public static InfoReport Describe(SourceInfo info, ConversionOptions options, TiffStructureReport structure)
     {
         var main = info.Main;
-        var conversion = ConversionPlan.Create(info, options);
-        var plan = conversion.Pyramid;
+        var plan = ConversionPlan.Create(info, options);
+        var pyramid = plan.Pyramid;
         var dirs = structure.Directories.Select(d => d.Tiled || structure.Directories.Any(t => t.Tiled) ? d : d with
         {
             Role = d.Index == main.DirectoryIndex ? "main" : info.AssociatedImages.Any(a => a.SourceDirectoryIndex == d.Index) ? "associated" : "skipped",
         }).ToList();
-        long raw = plan.Levels.Sum(l => (long)l.Width * l.Height * main.SamplesPerPixel);
+        long raw = pyramid.Levels.Sum(l => (long)l.Width * l.Height * main.SamplesPerPixel);
         return new InfoReport(
             info.File.Name, info.File.Length, info.File.Header.IsBigTiff ? "BigTIFF" : "TIFF",
             info.File.Header.LittleEndian ? "little-endian" : "big-endian",
@@ -68,16 +68,18 @@ public static class InfoCommand
             main.Describe(),
             main.Directory.GetString(TiffTag.Make), main.Directory.GetString(TiffTag.Model),
             main.Directory.GetString(TiffTag.Artist), main.Directory.GetString(TiffTag.DateTime),
-            conversion.MicronsPerPixel, conversion.PixelSizeSource, info.Sis?.Magnification, info.Sis?.CameraName,
+            plan.MicronsPerPixel, plan.PixelSizeSource, plan.ObjectivePower, info.Sis?.CameraName,
             dirs, structure.MicronsPerPixel, structure.Record, Convertible: true, NotConvertible: null,
-            plan.Levels.Select((l, i) => new LevelReport(i, l.Width, l.Height, l.TilesAcross, l.TilesDown)).ToList(),
-            plan.TotalTiles,
+            pyramid.Levels.Select((l, i) => new LevelReport(i, l.Width, l.Height, l.TilesAcross, l.TilesDown)).ToList(),
+            pyramid.TotalTiles,
             EstimateOutputBytes(raw, options.Compression, options.Quality),
-            conversion.BigTiff,
-            conversion.EncoderName,
+            plan.BigTiff,
+            plan.EncoderName,
             info.Warnings)
         {
             Orientation = main.Orientation.Describe(),
+            PixelSizeDetail = plan.PixelSizeSource is "tiff-resolution" or "none" ? TiffResolution.Read(main.Directory).Detail : null,
+            ObjectiveSource = plan.ObjectivePowerSource,
         };
     }
 
@@ -88,9 +90,12 @@ public static class InfoCommand
         return new InfoReport(structure.File, structure.FileBytes, structure.Format, structure.ByteOrder, (int)first.Width, (int)first.Height,
             first.SamplesPerPixel, first.RowsPerStrip, first.Tiled ? 0 : (int)first.Chunks, 0,
             $"{first.SamplesPerPixel}x{first.BitsPerSample}-bit, {first.Compression}, {(first.Tiled ? "tiled" : "strips")}", null, null, null, null,
-            structure.MicronsPerPixel, structure.MicronsPerPixel is null ? "none" : "resolution", null, null,
+            structure.MicronsPerPixel, structure.MicronsPerPixel is null ? "none" : "tiff-resolution", null, null,
             structure.Directories, structure.MicronsPerPixel, structure.Record, Convertible: false, NotConvertible: reason,
-            [], 0, 0, false, string.Empty, []);
+            [], 0, 0, false, string.Empty, [])
+        {
+            PixelSizeDetail = structure.ResolutionDetail,
+        };
     }
 
     /// <summary>A rough typical size for tissue scans (JPEG q90 4:2:0 ≈ 10:1), for planning disk and transfer.</summary>
@@ -115,11 +120,11 @@ public static class InfoCommand
             $"Orientation: {r.Orientation}",
             $"Scanner:     {r.Make} {r.Model} {r.Artist}".TrimEnd(),
             $"Date:        {r.DateTime}",
-            r.MicronsPerPixel is { } m ? string.Create(inv, $"Pixel size:  {m:0.######} µm ({r.PixelSizeSource})") : "Pixel size:  unknown (use --mpp)",
+            PixelSizeLine(r),
         };
         if (r.Magnification is > 0)
         {
-            lines.Add(string.Create(inv, $"Objective:   {r.Magnification}x {r.Camera}"));
+            lines.Add(string.Create(inv, $"Objective:   {r.Magnification:0.##}x ({r.ObjectiveSource}){(string.IsNullOrEmpty(r.Camera) ? string.Empty : $", camera {r.Camera}")}"));
         }
 
         lines.Add("Directories:");
@@ -132,7 +137,7 @@ public static class InfoCommand
                 $"  IFD {d.Index} at byte {d.Offset}: {d.Width} x {d.Height}, {d.SamplesPerPixel}x{d.BitsPerSample}-bit, {d.Compression}, {layout}, {d.Entries} tags{(d.HasExif ? ", EXIF" : string.Empty)} — {d.Role}"));
         }
 
-        if (r.ResolutionMicronsPerPixel is { } resolution)
+        if (r.ResolutionMicronsPerPixel is { } resolution && r.PixelSizeSource != "tiff-resolution")
         {
             lines.Add(string.Create(inv, $"Resolution:  {resolution:0.######} µm per pixel (X/YResolution, pixels per cm)"));
         }
@@ -164,6 +169,15 @@ public static class InfoCommand
         return string.Join('\n', lines) + "\n";
     }
 
+    /// <summary>"Pixel size: 0.3448 µm (olympus-sis)", with what the resolution tags say when they are the source or give nothing.</summary>
+    private static string PixelSizeLine(InfoReport r)
+    {
+        string detail = string.IsNullOrEmpty(r.PixelSizeDetail) ? string.Empty : $": {r.PixelSizeDetail}";
+        return r.MicronsPerPixel is { } m
+            ? string.Create(CultureInfo.InvariantCulture, $"Pixel size:  {m:0.######} µm ({r.PixelSizeSource}{detail})")
+            : $"Pixel size:  unknown ({(detail.Length > 0 ? r.PixelSizeDetail + "; " : string.Empty)}use --mpp)";
+    }
+
     /// <param name="RowsPerStrip">Rows per strip of a main image read in place (plain strips); 0 for one that is decoded,
     /// whose strips or tiles <paramref name="SourceFormat"/> and its directory describe.</param>
     /// <param name="Strips">Strips of a main image read in place; 0 for one that is decoded.</param>
@@ -179,6 +193,12 @@ public static class InfoCommand
     {
         /// <summary>The Orientation tag in words; flips are turned upright by convert, transposes need --ignore-orientation.</summary>
         public string Orientation { get; init; } = string.Empty;
+
+        /// <summary>What the resolution tags say when they gave the pixel size or failed to (a 72-dpi default, none).</summary>
+        public string? PixelSizeDetail { get; init; }
+
+        /// <summary>Where <see cref="Magnification"/> (the objective power) came from: olympus-sis, image-description, none.</summary>
+        public string ObjectiveSource { get; init; } = "none";
     }
 
     public sealed record LevelReport(int Index, int Width, int Height, int TilesAcross, int TilesDown);

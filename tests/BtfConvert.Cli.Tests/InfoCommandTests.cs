@@ -68,10 +68,33 @@ public sealed class InfoCommandTests : IDisposable
         Assert.Equal(input, record.GetProperty("source").GetString());
         Assert.Contains("compression=deflate", record.GetProperty("options").GetString(), StringComparison.Ordinal);
 
+        // JSON is for programs: the whole description (it was cut at 120 characters plus "…").
+        string description = dirs[0].GetProperty("description").GetString()!;
+        Assert.EndsWith("|AppMag = 20|associated-images=1", description, StringComparison.Ordinal);
+        Assert.DoesNotContain("…", description, StringComparison.Ordinal);
+        Assert.Equal("tiff-resolution", root.GetProperty("pixelSizeSource").GetString());
+        Assert.Equal(0.25, root.GetProperty("micronsPerPixel").GetDouble(), 6);
+
         r = await CliRunner.RunAsync("info", output);
         Assert.True(r.ExitCode == ExitCodes.Success, r.Output);
         Assert.Contains($"  source: {input}", r.StdOut, StringComparison.Ordinal);
         Assert.Contains("— associated image thumbnail", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("Pixel size:  0.25 µm (tiff-resolution: X/YResolution 40000 per cm)", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("Objective:   20x (image-description)", r.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("unknown", r.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_72_dpi_a_scanner_writes_is_no_pixel_size_and_info_says_why()
+    {
+        string input = _dir.File("plain.btf");
+        BtfConvert.Samples.BtfSampleWriter.Write(input, new BtfConvert.Samples.SampleSpec { Width = 300, Height = 200, Olympus = false });
+        var r = await CliRunner.RunAsync("info", input);
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Output);
+        Assert.Contains("Pixel size:  unknown (X/YResolution 72 per inch (352.8 µm) is a software default, not a microscope's pixel size; use --mpp)", r.StdOut, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse((await CliRunner.RunAsync("info", input, "--json")).StdOut);
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("micronsPerPixel").ValueKind);
+        Assert.Equal("none", doc.RootElement.GetProperty("pixelSizeSource").GetString());
     }
 
     [Fact]

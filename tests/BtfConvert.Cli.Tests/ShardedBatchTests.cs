@@ -95,15 +95,29 @@ public sealed class ShardedBatchTests : IDisposable
 
         var environments = new Dictionary<string, string>[]
         {
-            new() { ["JOB_COMPLETION_INDEX"] = "1" },
-            new() { ["AWS_BATCH_JOB_ARRAY_INDEX"] = "1" },
-            new() { ["SLURM_ARRAY_TASK_ID"] = "1" },
-            new() { ["SLURM_ARRAY_TASK_ID"] = "5", ["SLURM_ARRAY_TASK_MIN"] = "4", ["SLURM_ARRAY_TASK_COUNT"] = "3" },
+            new() { ["KUBERNETES_SERVICE_HOST"] = "10.0.0.1", ["JOB_COMPLETION_INDEX"] = "1" },
+            new() { ["AWS_BATCH_JOB_ID"] = "a:1", ["AWS_BATCH_JOB_ARRAY_INDEX"] = "1", ["BTFCONVERT_SHARDS"] = "3" },
+            new() { ["SLURM_JOB_ID"] = "8", ["SLURM_ARRAY_TASK_ID"] = "1", ["SLURM_ARRAY_TASK_MAX"] = "2", ["SLURM_ARRAY_TASK_COUNT"] = "3" },
+            // A rerun of tasks 1 and 2 only (sbatch --array=1,2): task 1 is still shard 1.
+            new() { ["SLURM_JOB_ID"] = "9", ["SLURM_ARRAY_TASK_ID"] = "1", ["SLURM_ARRAY_TASK_MIN"] = "1", ["SLURM_ARRAY_TASK_MAX"] = "2", ["SLURM_ARRAY_TASK_COUNT"] = "2" },
         };
         foreach (var environment in environments)
         {
-            Assert.Equal(expected, Plan(await CliRunner.RunIsolatedAsync(environment, DryRun("auto/3"))));
+            string spec = environment.ContainsKey("BTFCONVERT_SHARDS") ? "auto" : "auto/3";
+            var r = await CliRunner.RunIsolatedAsync(environment, [.. DryRun(spec)[..^1], spec]);
+            Assert.Equal(expected, Plan(r));
+            // The log and the report's summary say which variable gave the index.
+            string variable = environment.Keys.Single(k => k is "JOB_COMPLETION_INDEX" or "AWS_BATCH_JOB_ARRAY_INDEX" or "SLURM_ARRAY_TASK_ID");
+            Assert.Contains($"from {variable}=1", r.StdErr, StringComparison.Ordinal);
+            var summary = BatchTree.ParseLines(r.StdOut).Single(l => l.GetProperty("type").GetString() == "summary");
+            Assert.StartsWith($"{variable}=1 (", summary.GetProperty("shardIndexFrom").GetString(), StringComparison.Ordinal);
         }
+
+        // The left-over Kubernetes index in a Slurm task that once sent every task to shard 0 is refused.
+        var stray = await CliRunner.RunIsolatedAsync(new Dictionary<string, string> { ["SLURM_JOB_ID"] = "8", ["SLURM_ARRAY_TASK_ID"] = "1", ["JOB_COMPLETION_INDEX"] = "0" },
+            DryRun("auto/3"));
+        Assert.True(stray.ExitCode == ExitCodes.UsageError, stray.Output);
+        Assert.Contains("disagree", stray.StdErr, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -164,5 +178,42 @@ public sealed class ShardedBatchTests : IDisposable
 
         Assert.Contains("largest shard to convert", r.StdOut, StringComparison.Ordinal);
         Assert.Equal("all/4", _tree.Summary().GetProperty("shard").GetString());
+    }
+
+    [Fact]
+    public async Task Check_lists_the_inputs_of_a_shard_that_never_ran_whatever_the_array_size_and_exits_8_until_none_is_left()
+    {
+        var inputs = Enumerable.Range(0, 9).Select(i => _tree.Slide($"c/x{i}.btf", i, 64, 48)).ToList();
+        _tree.Junk("c/bad.btf");
+        // An array of 2 tasks started with auto/3: shard 2 never runs, and both tasks exit 0 (the failure of issue 20).
+        var fleet = Fleet(3);
+        foreach (int shard in new[] { 0, 1 })
+        {
+            var run = await CliRunner.RunAsync(fleet.Args(shard));
+            Assert.True(run.ExitCode is ExitCodes.Success or ExitCodes.PartialFailure, run.Output);
+        }
+
+        string Key(string path) => Path.GetRelativePath(_tree.Source, path).Replace('\\', '/');
+        var neverRun = inputs.Where(p => ShardSpec.ShardOf(Key(p), 3) == 2).ToList();
+        Assert.NotEmpty(neverRun);
+        string bad = Path.Combine(_tree.Source, "c", "bad.btf");
+        var expected = neverRun.Append(bad).Select(p => $"{ShardSpec.ShardOf(Key(p), 3)}/3 {p}").Order(StringComparer.Ordinal).ToArray();
+
+        var check = await CliRunner.RunAsync("batch", _tree.Source, _tree.Destination, "--shard", "all/3", "--check", "-c", "deflate");
+        Assert.True(check.ExitCode == ExitCodes.VerificationFailed, check.Output);
+        var listed = check.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(c => $"{c[1]} {c[2]}").Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(expected, listed);
+        Assert.Contains($"--array={string.Join(',', expected.Select(e => e[0]).Distinct().Order())}", check.StdErr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_tree.Destination, "*.tmp*", SearchOption.AllDirectories));
+
+        // The bad input is removed and the shard that was missing runs: nothing is left, with or without --shard.
+        File.Delete(bad);
+        Assert.Equal(ExitCodes.Success, (await CliRunner.RunAsync(fleet.Args(2))).ExitCode);
+        check = await CliRunner.RunAsync("batch", _tree.Source, _tree.Destination, "--shard", "all/3", "--check", "-c", "deflate", "--report", "-");
+        Assert.True(check.ExitCode == ExitCodes.Success, check.Output);
+        var plan = BatchTree.ParseLines(check.StdOut).Where(l => l.GetProperty("type").GetString() == "plan").ToList();
+        Assert.Equal(inputs.Count, plan.Count(l => l.GetProperty("action").GetString() == "skip"));
+        Assert.Equal(ExitCodes.Success, (await CliRunner.RunAsync("batch", _tree.Source, _tree.Destination, "--check", "-c", "deflate")).ExitCode);
     }
 }

@@ -55,12 +55,21 @@ public static class CliRunner
     }
 
     /// <summary>Runs any program (a reader, mount, kill…) to its end with its output captured; 2 minutes at most.</summary>
-    public static Result RunProgram(string file, params string[] args)
+    public static Result RunProgram(string file, params string[] args) => RunProgramIn(null, null, file, args);
+
+    /// <summary>As <see cref="RunProgram"/>, in a working directory and with variables added to the environment.</summary>
+    public static Result RunProgramIn(string? workingDirectory, IReadOnlyDictionary<string, string>? environment, string file, params string[] args)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.WorkingDirectory = workingDirectory ?? string.Empty;
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");

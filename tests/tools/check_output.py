@@ -8,6 +8,7 @@ usage: check_output.py OUTPUT [--source SOURCE] [--levels N] [--exact] [--min-ps
   --min-psnr  lossy output: level-0 PSNR against the source (via OpenSlide) must reach this
 """
 import argparse, json, sys
+import xml.etree.ElementTree as ElementTree
 import numpy as np
 import tifffile
 import openslide
@@ -24,6 +25,41 @@ def psnr(a, b):
     return float('inf') if mse == 0 else float(10 * np.log10(255.0 ** 2 / mse))
 
 
+def large_image_native_magnification(page):
+    """large_image 1.35's tiff source on its full-resolution directory, transcribed from girder/large_image
+    sources/tiff: TiledTiffDirectory._loadMetadata + parse_image_description (tiff_reader.py) and
+    TiffFileTileSource.getNativeMagnification (__init__.py)."""
+    meta = page.description or ''
+    info = {}
+    parsed = None
+    try:
+        parsed = json.loads(meta)
+    except Exception:
+        pass
+    if not isinstance(parsed, dict) and meta:
+        try:
+            ElementTree.fromstring(meta)
+        except Exception:
+            if 'AppMag = ' in meta:
+                try:
+                    info = {'magnification': float(meta.split('AppMag = ')[1].split('|')[0].strip())}
+                    info['mm_x'] = info['mm_y'] = float(meta.split('|MPP = ', 1)[1].split('|')[0].strip()) * 0.001
+                except Exception:
+                    pass
+    tags = page.tags
+    units = {2: 25.4, 3: 10}
+    unit = int(tags['ResolutionUnit'].value) if 'ResolutionUnit' in tags else None
+    for axis, tag in (('mm_x', 'XResolution'), ('mm_y', 'YResolution')):
+        if tag in tags:
+            num, den = tags[tag].value
+            res = num / den if den else 0
+            if not info.get(axis) and res and units.get(unit) and res >= 100:
+                info[axis] = units[unit] / res
+    mm_x = info.get('mm_x')
+    mag = info.get('magnification') or 0.01 / mm_x if mm_x else None
+    return {'magnification': mag, 'mm_x': mm_x, 'mm_y': info.get('mm_y')}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('output')
@@ -38,6 +74,8 @@ def main():
     report['openslide_vendor'] = slide.properties.get('openslide.vendor')
     report['openslide_levels'] = [list(d) for d in slide.level_dimensions]
     report['openslide_mpp_x'] = slide.properties.get('openslide.mpp-x')
+    report['openslide_objective_power'] = slide.properties.get('openslide.objective-power')
+    report['openslide_description'] = slide.properties.get('tiff.ImageDescription')
     if a.levels is not None and slide.level_count != a.levels:
         failures.append(f'OpenSlide sees {slide.level_count} levels, expected {a.levels}')
     for i in range(1, slide.level_count):
@@ -49,6 +87,8 @@ def main():
         report['tifffile_pages'] = len(t.pages)
         tiled = [pg for pg in t.pages if pg.is_tiled]
         report['tifffile_tiled_pages'] = len(tiled)
+        report['tifffile_series'] = [{'shape': list(x.shape), 'levels': len(x.levels)} for x in t.series]
+        report['large_image_native'] = large_image_native_magnification(tiled[0]) if tiled else None
         # What large_image's tiff source (girder/large_image sources/tiff, _addAssociatedImage) lists: a stripped
         # IFD under the lower-cased first word of its description (alphanumeric, 4-20 characters), handed to
         # Pillow as an (h, w, bands) array, which needs 3 (or 4) bands of 8 bits.

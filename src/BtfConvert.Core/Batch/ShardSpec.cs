@@ -14,21 +14,33 @@ namespace BtfConvert.Core.Batch;
 /// </summary>
 public sealed record ShardSpec
 {
-    /// <summary>Kubernetes Indexed Job, AWS Batch array job, Slurm array: the order <c>auto/N</c> looks in.</summary>
-    public const string KubernetesIndexVariable = "JOB_COMPLETION_INDEX";
-    public const string AwsBatchIndexVariable = "AWS_BATCH_JOB_ARRAY_INDEX";
+    /// <summary>Slurm: set in every job; its array task ID is the shard index.</summary>
+    public const string SlurmJobVariable = "SLURM_JOB_ID";
     public const string SlurmTaskIdVariable = "SLURM_ARRAY_TASK_ID";
-    public const string SlurmTaskMinVariable = "SLURM_ARRAY_TASK_MIN";
+    public const string SlurmTaskMaxVariable = "SLURM_ARRAY_TASK_MAX";
     public const string SlurmTaskCountVariable = "SLURM_ARRAY_TASK_COUNT";
+
+    /// <summary>AWS Batch: set in every job's container; the array index only in array children.</summary>
+    public const string AwsBatchJobVariable = "AWS_BATCH_JOB_ID";
+    public const string AwsBatchIndexVariable = "AWS_BATCH_JOB_ARRAY_INDEX";
+
+    /// <summary>Kubernetes: set in every container; the completion index only in Indexed Jobs.</summary>
+    public const string KubernetesVariable = "KUBERNETES_SERVICE_HOST";
+    public const string KubernetesIndexVariable = "JOB_COMPLETION_INDEX";
+
+    /// <summary>N for <c>--shard auto</c> without /N (AWS Batch and Kubernetes do not tell a child the array size).</summary>
+    public const string CountVariable = "BTFCONVERT_SHARDS";
 
     /// <summary>The whole batch: what a run without <c>--shard</c> does.</summary>
     public static readonly ShardSpec Whole = new(0, 1, all: false);
 
-    private ShardSpec(int index, int count, bool all)
+    private ShardSpec(int index, int count, bool all, string? indexSource = null, string? caution = null)
     {
         Index = index;
         Count = count;
         IsAll = all;
+        IndexSource = indexSource;
+        Caution = caution;
     }
 
     /// <summary>This worker's shard, 0 ≤ Index &lt; Count (0 for <c>all/N</c>).</summary>
@@ -37,8 +49,20 @@ public sealed record ShardSpec
     /// <summary>N, the number of shards.</summary>
     public int Count { get; }
 
-    /// <summary><c>all/N</c>: every input, each labelled with its shard (only for --dry-run's balance check).</summary>
+    /// <summary><c>all/N</c>: every input, each labelled with its shard (only for --dry-run's balance and --check).</summary>
     public bool IsAll { get; }
+
+    /// <summary>
+    /// For <c>auto</c>: the variable the index was read from and the scheduler that set it, e.g.
+    /// <c>SLURM_ARRAY_TASK_ID=3 (Slurm, SLURM_JOB_ID=1234)</c>; null when the index was given.
+    /// </summary>
+    public string? IndexSource { get; }
+
+    /// <summary>The name of the variable the index was read from (<c>auto</c>); null when given.</summary>
+    public string? IndexVariable => IndexSource?[..IndexSource.IndexOf('=', StringComparison.Ordinal)];
+
+    /// <summary>Something the log should warn about, e.g. a Slurm array smaller than N (right for a rerun of some shards).</summary>
+    public string? Caution { get; }
 
     internal bool IsSharded => Count > 1 || IsAll;
 
@@ -61,62 +85,50 @@ public sealed record ShardSpec
         ? string.Create(CultureInfo.InvariantCulture, $"all/{Count}")
         : string.Create(CultureInfo.InvariantCulture, $"{Index}/{Count}");
 
-    /// <summary>Parses <c>I/N</c>, <c>auto/N</c> (I from the scheduler's variables) or <c>all/N</c>.</summary>
+    /// <summary>Parses <c>I/N</c>, <c>auto/N</c> or <c>auto</c> (I, and N, from the scheduler's variables) or <c>all/N</c>.</summary>
     public static ShardSpec Parse(string text) => Parse(text, Environment.GetEnvironmentVariable);
 
     /// <summary>As <see cref="Parse(string)"/>, reading variables through <paramref name="environment"/>.</summary>
     public static ShardSpec Parse(string text, Func<string, string?> environment)
     {
         int slash = text.IndexOf('/', StringComparison.Ordinal);
-        if (slash < 0 || !TryParseNumber(text[(slash + 1)..], out int count) || count < 1)
-        {
-            throw new UsageException($"--shard must be I/N, auto/N or all/N with N a whole number of at least 1 (got '{text}')");
-        }
-
-        string index = text[..slash];
+        string index = slash < 0 ? text : text[..slash];
+        bool auto = index.Equals("auto", StringComparison.OrdinalIgnoreCase);
+        int count = slash < 0 && auto ? CountFromEnvironment(environment)
+            : slash >= 0 && TryParseNumber(text[(slash + 1)..], out int n) && n >= 1 ? n
+            : throw new UsageException($"--shard must be I/N, auto/N, auto or all/N with N a whole number of at least 1 (got '{text}')");
         if (index.Equals("all", StringComparison.OrdinalIgnoreCase))
         {
             return new ShardSpec(0, count, all: true);
         }
 
-        int value = index.Equals("auto", StringComparison.OrdinalIgnoreCase) ? IndexFromScheduler(count, environment)
-            : TryParseNumber(index, out int given) ? given
-            : throw new UsageException($"--shard must be I/N, auto/N or all/N with I a whole number (got '{text}')");
+        if (auto)
+        {
+            if (slash >= 0 && environment(CountVariable) is { Length: > 0 } shards && shards != count.ToString(CultureInfo.InvariantCulture))
+            {
+                throw new UsageException($"--shard {text} disagrees with {CountVariable}={shards}: give N in one place only");
+            }
+
+            var found = SchedulerIndex.Find(count, environment);
+            return found.Index < count
+                ? new ShardSpec(found.Index, count, all: false, found.Source, found.Caution)
+                : throw new UsageException($"--shard {text}: {found.Source} is not a shard of {count} (0 ≤ I < N): the array has more tasks than shards");
+        }
+
+        int value = TryParseNumber(index, out int given) ? given
+            : throw new UsageException($"--shard must be I/N, auto/N, auto or all/N with I a whole number (got '{text}')");
         return value < count
             ? new ShardSpec(value, count, all: false)
             : throw new UsageException($"--shard {text}: the index {value} must be less than the number of shards {count} (0 ≤ I < N)");
     }
 
-    private static int IndexFromScheduler(int count, Func<string, string?> environment)
-    {
-        foreach (string variable in new[] { KubernetesIndexVariable, AwsBatchIndexVariable })
-        {
-            if (environment(variable) is { Length: > 0 } value)
-            {
-                return Number(variable, value);
-            }
-        }
+    private static int CountFromEnvironment(Func<string, string?> environment) =>
+        environment(CountVariable) is { Length: > 0 } value
+            ? TryParseNumber(value, out int count) && count >= 1 ? count
+                : throw new UsageException($"--shard auto: {CountVariable}='{value}' must be a whole number of at least 1")
+            : throw new UsageException($"--shard auto without /N takes N from {CountVariable}, which is not set (set it to the array size, or give --shard auto/N)");
 
-        if (environment(SlurmTaskIdVariable) is { Length: > 0 } taskId)
-        {
-            // A Slurm array need not start at 0 (--array=1-16): the index is the task's place in the array.
-            int min = environment(SlurmTaskMinVariable) is { Length: > 0 } m ? Number(SlurmTaskMinVariable, m) : 0;
-            if (environment(SlurmTaskCountVariable) is { Length: > 0 } c && Number(SlurmTaskCountVariable, c) != count)
-            {
-                // Otherwise some inputs would belong to no running task and never be converted.
-                throw new UsageException($"--shard auto/{count}: the Slurm array has {SlurmTaskCountVariable}={c} tasks, not {count}");
-            }
-
-            int index = Number(SlurmTaskIdVariable, taskId) - min;
-            return index >= 0 ? index
-                : throw new UsageException($"--shard auto/{count}: {SlurmTaskIdVariable}={taskId} is below {SlurmTaskMinVariable}={min}");
-        }
-
-        throw new UsageException($"--shard auto/{count}: none of {KubernetesIndexVariable}, {AwsBatchIndexVariable} or {SlurmTaskIdVariable} " +
-            "is set (start it as a Kubernetes Indexed Job, an AWS Batch array job or a Slurm array, or give the index: --shard I/N)");
-    }
-
-    private static int Number(string variable, string value) => TryParseNumber(value, out int number) ? number
+    internal static int Number(string variable, string value) => TryParseNumber(value, out int number) ? number
         : throw new UsageException($"--shard auto: {variable}='{value}' is not a whole number");
 
     private static bool TryParseNumber(string text, out int value) =>

@@ -1,7 +1,9 @@
 using BtfConvert.Core.Encoding;
+using BtfConvert.Core.Metadata;
 using BtfConvert.Core.Output;
 using BtfConvert.Core.Pyramid;
 using BtfConvert.Core.Source;
+using BtfConvert.Core.Tiff;
 
 namespace BtfConvert.Core.Conversion;
 
@@ -26,8 +28,11 @@ public sealed class ConversionPlan
     public const long MaxLevelChainBytes = 512L << 20;
 
     private ConversionPlan(SourceInfo source, ConversionOptions options, ImageOrientation orientation, PyramidPlan pyramid,
-        ITileEncoderFactory encoder, double? micronsPerPixel, string pixelSizeSource, OutputLayout layout, long worstCaseBytes)
+        ITileEncoderFactory encoder, double? micronsPerPixel, string pixelSizeSource, OutputLayout layout, long worstCaseBytes,
+        (double? Power, string Source) objective)
     {
+        ObjectivePower = objective.Power;
+        ObjectivePowerSource = objective.Source;
         Source = source;
         Options = options;
         Orientation = orientation;
@@ -47,11 +52,24 @@ public sealed class ConversionPlan
 
     public PyramidPlan Pyramid { get; }
 
-    /// <summary>Pixel size in µm (--mpp first, then the Olympus SIS calibration); null when unknown.</summary>
+    /// <summary>
+    /// Pixel size in µm: --mpp ("option"), the Olympus SIS calibration ("olympus-sis"), then the main image's
+    /// X/YResolution as OpenSlide 4 reads them ("tiff-resolution", <see cref="TiffResolution"/>: how an output
+    /// converted again keeps its pixel size); null ("none") when unknown.
+    /// </summary>
     public double? MicronsPerPixel { get; }
 
-    /// <summary>Where <see cref="MicronsPerPixel"/> comes from: "option", "olympus-sis" or "none".</summary>
+    /// <summary>Where <see cref="MicronsPerPixel"/> comes from: "option", "olympus-sis", "tiff-resolution" or "none".</summary>
     public string PixelSizeSource { get; }
+
+    /// <summary>
+    /// The objective power, written into the output as <c>AppMag = N</c> (<see cref="Metadata.ObjectivePower"/>): the
+    /// Olympus SIS block's, else an <c>AppMag = N</c> part of the main image's description (a btfconvert output, an SVS).
+    /// </summary>
+    public double? ObjectivePower { get; }
+
+    /// <summary>Where <see cref="ObjectivePower"/> comes from: "olympus-sis", "image-description" or "none".</summary>
+    public string ObjectivePowerSource { get; }
 
     public string EncoderName => Encoder.Name;
     public bool BigTiff => Layout.BigTiff;
@@ -74,9 +92,10 @@ public sealed class ConversionPlan
         var format = new TileFormat(options.TileSize, options.TileSize, image.SamplesPerPixel);
         var encoder = TileEncoderFactories.Create(options.Compression, format, options.Quality, options.JpegEncoder);
         var (mpp, mppSource) = ResolvePixelSize(source, options);
-        string description = OutputLayout.Describe(source, pyramid, encoder, mpp, mppSource);
+        var objective = ResolveObjective(source);
+        string description = OutputLayout.Describe(source, pyramid, encoder, mpp, mppSource, objective.Power);
         var (layout, worstCase) = PlanLayout(source, pyramid, encoder, options.BigTiff, mpp, description, record);
-        return new ConversionPlan(source, options, orientation, pyramid, encoder, mpp, mppSource, layout, worstCase);
+        return new ConversionPlan(source, options, orientation, pyramid, encoder, mpp, mppSource, layout, worstCase, objective);
     }
 
     internal static void CheckLevelChainMemory(string name, PyramidPlan plan, int samplesPerPixel)
@@ -101,6 +120,26 @@ public sealed class ConversionPlan
         if (source.Sis is { } sis)
         {
             return (sis.MicronsPerPixelX, "olympus-sis");
+        }
+
+        if (TiffResolution.Read(source.Main.Directory).MicronsPerPixel is { } fromTags)
+        {
+            return (fromTags, "tiff-resolution");
+        }
+
+        return (null, "none");
+    }
+
+    private static (double? Power, string Source) ResolveObjective(SourceInfo source)
+    {
+        if (source.Sis is { } sis && Metadata.ObjectivePower.IsPlausible(sis.Magnification))
+        {
+            return (sis.Magnification, "olympus-sis");
+        }
+
+        if (Metadata.ObjectivePower.FromDescription(source.Main.Directory.GetString(TiffTag.ImageDescription)) is { } power)
+        {
+            return (power, "image-description");
         }
 
         return (null, "none");

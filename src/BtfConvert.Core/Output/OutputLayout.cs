@@ -10,9 +10,12 @@ namespace BtfConvert.Core.Output;
 
 /// <summary>
 /// The directories of the output: one tiled IFD per level (largest first, NewSubfileType=1 on reduced levels), then
-/// the associated images as small stripped IFDs marked reduced-resolution with a description saying what they are
-/// (OpenSlide's generic-tiff reader only takes tiled directories as levels, and vips/tifffile see that their sizes
-/// do not continue the halving). Each tile's offset and byte count are recorded with <see cref="RecordTile"/> while
+/// the associated images as small stripped IFDs with NewSubfileType 0 and a description saying what they are. Not 1
+/// (reduced resolution): GDAL takes every reduced-resolution IFD of the same bands for an overview, listed the 27×25
+/// image as the slide's smallest one and returned it for reads below the last level; with 0 it is a subdataset.
+/// OpenSlide's generic-tiff reader takes only tiled IFDs as levels, tifffile makes it a series of its own, and
+/// large_image names it by its description (it looks at NewSubfileType only for an IFD without one: 1 = label,
+/// 9 = macro). Each tile's offset and byte count are recorded with <see cref="RecordTile"/> while
 /// the tiles are written; the head serializes them at the end.
 /// </summary>
 internal sealed class OutputLayout
@@ -91,7 +94,7 @@ internal sealed class OutputLayout
                     ifd.Set(TiffTag.XmlPacket, TiffValue.Raw(TiffFieldType.Byte, xmp.Length, xmp));
                 }
 
-                if (main.Exif is { } exif && CopyExif(exif) is { } exifSpec)
+                if (main.Exif is { } exif && ExifDirectoryCopy.Create(exif) is { } exifSpec)
                 {
                     ifd.SetExif(exifSpec);
                 }
@@ -153,7 +156,7 @@ internal sealed class OutputLayout
     private static IfdSpec AssociatedImageIfd(AssociatedImage image)
     {
         var ifd = new IfdSpec()
-            .Set(TiffTag.NewSubfileType, TiffValue.Long(TiffConstants.SubfileReducedImage))
+            .Set(TiffTag.NewSubfileType, TiffValue.Long(0)) // a separate image, not a level (see the class summary)
             .Set(TiffTag.ImageWidth, TiffValue.Long((uint)image.Width))
             .Set(TiffTag.ImageLength, TiffValue.Long((uint)image.Height))
             .Set(TiffTag.RowsPerStrip, TiffValue.Long((uint)image.Height))
@@ -187,44 +190,6 @@ internal sealed class OutputLayout
         ifd.Set(TiffTag.Software, TiffValue.Ascii(ProductInfo.NameAndVersion));
     }
 
-    /// <summary>Copies EXIF entries, converted to little-endian; nested IFD pointers are dropped (they would dangle).</summary>
-    private static IfdSpec? CopyExif(TiffDirectory exif)
-    {
-        var spec = new IfdSpec();
-        foreach (var (tag, field) in exif.Fields)
-        {
-            if (tag == TiffTag.InteroperabilityIfd || field.Type is TiffFieldType.Ifd or TiffFieldType.Ifd8)
-            {
-                continue;
-            }
-
-            var type = field.Type;
-            if (type is TiffFieldType.Long8 or TiffFieldType.SLong8)
-            {
-                continue; // not valid in a classic TIFF; EXIF never needs them
-            }
-
-            spec.Set(tag, TiffValue.Raw(type, (long)field.Count, ToLittleEndian(field)));
-        }
-
-        return spec.Entries.Count > 0 ? spec : null;
-    }
-
-    private static byte[] ToLittleEndian(TiffField field)
-    {
-        byte[] data = (byte[])field.Data.Clone();
-        int unit = field.Type.SwapUnitSize();
-        if (!field.LittleEndian && unit > 1)
-        {
-            for (int i = 0; i + unit <= data.Length; i += unit)
-            {
-                Array.Reverse(data, i, unit);
-            }
-        }
-
-        return data;
-    }
-
     /// <summary>A rational close to <paramref name="value"/> with as much precision as 32 bits allow.</summary>
     internal static (uint, uint) ToRational(double value)
     {
@@ -238,7 +203,8 @@ internal sealed class OutputLayout
     }
 
     /// <summary>The ImageDescription of level 0: what the file is and how it was made.</summary>
-    public static string Describe(SourceInfo source, PyramidPlan plan, ITileEncoderFactory encoder, double? mpp, string mppSource)
+    /// <param name="objective">The objective power, written as <c>AppMag = N</c> (<see cref="Metadata.ObjectivePower"/>).</param>
+    public static string Describe(SourceInfo source, PyramidPlan plan, ITileEncoderFactory encoder, double? mpp, string mppSource, double? objective = null)
     {
         var inv = CultureInfo.InvariantCulture;
         var main = source.Main;
@@ -264,6 +230,11 @@ internal sealed class OutputLayout
         {
             parts.Add(string.Create(inv, $"mpp={m:0.######}"));
             parts.Add($"mpp-source={mppSource}");
+        }
+
+        if (objective is { } power)
+        {
+            parts.Add(Metadata.ObjectivePower.ToDescriptionPart(power));
         }
 
         if (source.AssociatedImages.Count > 0)

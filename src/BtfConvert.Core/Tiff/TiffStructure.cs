@@ -31,9 +31,13 @@ public static class TiffStructure
             Role = d.Tiled ? $"level {level++}" : pyramid ? $"associated image {d.Name ?? "(unnamed)"}" : d.Index == 0 ? "image" : "extra image",
         }).ToList();
         var record = file.Directories[0][TiffTag.XmlPacket] is { } xmp ? OutputRecordXmp.Read(xmp.Data) : [];
+        var resolution = TiffResolution.Read(file.Directories[0]);
         return new TiffStructureReport(file.Name, file.Length, file.Header.IsBigTiff ? "BigTIFF" : "TIFF",
-            file.Header.LittleEndian ? "little-endian" : "big-endian", directories, MicronsPerPixel(file.Directories[0]),
-            record.Count > 0 ? record.ToDictionary(p => p.Key.Replace("btfconvert-", string.Empty, StringComparison.Ordinal), p => p.Value) : null);
+            file.Header.LittleEndian ? "little-endian" : "big-endian", directories, resolution.MicronsPerPixel,
+            record.Count > 0 ? record.ToDictionary(p => p.Key.Replace("btfconvert-", string.Empty, StringComparison.Ordinal), p => p.Value) : null)
+        {
+            ResolutionDetail = resolution.Detail,
+        };
     }
 
     private static TiffDirectoryReport Describe(TiffDirectory d, int index)
@@ -47,20 +51,8 @@ public static class TiffStructure
             (int)(d.GetUInt64(TiffTag.SamplesPerPixel) ?? 1), (int)(d.GetUInt64(TiffTag.BitsPerSample) ?? 1),
             CompressionName(d.GetUInt64(TiffTag.Compression) ?? 1), d.GetUInt64(TiffTag.Photometric), d.GetUInt64(TiffTag.NewSubfileType) ?? 0,
             tiled, tiled ? tileWidth : 0, tiled ? tileHeight : 0, chunks, tiled ? 0 : (long)(d.GetUInt64(TiffTag.RowsPerStrip) ?? (ulong)d.Height),
-            d.Fields.Count, d.Exif is not null, description is { Length: > 120 } ? description[..120] + "…" : description,
+            d.Fields.Count, d.Exif is not null, description,
             name is { Length: >= 4 and <= 20 } && name.All(char.IsAsciiLetterOrDigit) ? name : null, Role: string.Empty);
-    }
-
-    /// <summary>µm per pixel from X/YResolution in pixels per centimetre (what btfconvert writes); null for inch or none.</summary>
-    private static double? MicronsPerPixel(TiffDirectory d)
-    {
-        if (d.GetUInt64(TiffTag.ResolutionUnit) != TiffConstants.ResolutionUnitCentimeter || d[TiffTag.XResolution] is not { } x)
-        {
-            return null;
-        }
-
-        double perCm = x.GetRational();
-        return perCm > 0 ? Math.Round(1e4 / perCm, 6) : null;
     }
 
     private static string CompressionName(ulong code) => code switch
@@ -77,9 +69,15 @@ public static class TiffStructure
 }
 
 /// <param name="Record">A btfconvert output's record (source, source-etag, source-size, options, version, time); null if none.</param>
+/// <param name="MicronsPerPixel">What IFD 0's X/YResolution give (<see cref="TiffResolution"/>); null if nothing believable.</param>
 public sealed record TiffStructureReport(string File, long FileBytes, string Format, string ByteOrder,
-    IReadOnlyList<TiffDirectoryReport> Directories, double? MicronsPerPixel, IReadOnlyDictionary<string, string>? Record);
+    IReadOnlyList<TiffDirectoryReport> Directories, double? MicronsPerPixel, IReadOnlyDictionary<string, string>? Record)
+{
+    /// <summary>What IFD 0's resolution tags say, or why they give no pixel size.</summary>
+    public string ResolutionDetail { get; init; } = string.Empty;
+}
 
+/// <param name="Description">The whole ImageDescription (JSON readers get every character).</param>
 /// <param name="Name">The first word of the description when a viewer (large_image) would list the IFD under it.</param>
 public sealed record TiffDirectoryReport(int Index, long Offset, long Width, long Height, int SamplesPerPixel, int BitsPerSample,
     string Compression, ulong? Photometric, ulong SubfileType, bool Tiled, long TileWidth, long TileHeight, long Chunks,

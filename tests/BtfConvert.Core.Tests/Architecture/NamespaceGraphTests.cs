@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace BtfConvert.Core.Tests.Architecture;
 
 /// <summary>
-/// Core's namespaces must form a graph without cycles (IO and Tiff at the bottom, Batch and Verification on top),
+/// Core's namespaces must form a graph without cycles (Record, IO and Tiff at the bottom, Batch and Verification on top),
 /// child namespaces included: a child sees its parents' types without a using, so Source.Decoding using a
 /// Source type while Source uses a Decoding one is a cycle as much as any other.
 /// Read from the sources, not by reflection: a `const` such as OutputRecord.Stale is inlined into the caller's IL, and
@@ -47,7 +47,7 @@ public sealed partial class NamespaceGraphTests
             File.WriteAllText(Path.Combine(directory, "Child.cs"),
                 "namespace BtfConvert.Core.Parent.Child;\ninternal sealed class Chunk { public void Read(Reader reader) { } }\n");
             File.WriteAllText(Path.Combine(directory, "Other.cs"),
-                "namespace BtfConvert.Core.Other;\n/// <summary>Not <see cref=\"Parent.Reader\"/> (a doc reference counts).</summary>\ninternal sealed class Unrelated { public int Chunk { get; } }\n");
+                "namespace BtfConvert.Core.Other;\n/// <summary>Like <see cref=\"Parent.Reader\"/> (a doc reference counts); its Chunk is a property, no type.</summary>\ninternal sealed class Unrelated { public int Chunk { get; } }\n");
 
             var graph = ReadGraph(directory);
 

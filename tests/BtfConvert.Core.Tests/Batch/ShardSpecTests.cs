@@ -66,16 +66,67 @@ public sealed class ShardSpecTests
     }
 
     [Fact]
-    public void Auto_takes_the_index_from_the_schedulers_in_the_documented_order()
+    public void Auto_takes_the_index_of_the_scheduler_running_the_process_and_says_which_variable()
     {
-        Assert.Equal(2, ShardSpec.Parse("auto/4", Env(("JOB_COMPLETION_INDEX", "2"))).Index);
-        Assert.Equal(3, ShardSpec.Parse("auto/4", Env(("AWS_BATCH_JOB_ARRAY_INDEX", "3"))).Index);
-        Assert.Equal(1, ShardSpec.Parse("auto/4", Env(("SLURM_ARRAY_TASK_ID", "1"))).Index);
-        // Slurm arrays may start anywhere: --array=1-4 runs tasks 1..4 as shards 0..3.
-        Assert.Equal(3, ShardSpec.Parse("AUTO/4", Env(("SLURM_ARRAY_TASK_ID", "4"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_COUNT", "4"))).Index);
-        // Kubernetes first, then AWS Batch, then Slurm.
-        Assert.Equal(0, ShardSpec.Parse("auto/4", Env(("SLURM_ARRAY_TASK_ID", "2"), ("AWS_BATCH_JOB_ARRAY_INDEX", "1"), ("JOB_COMPLETION_INDEX", "0"))).Index);
-        Assert.Equal(1, ShardSpec.Parse("auto/4", Env(("SLURM_ARRAY_TASK_ID", "2"), ("AWS_BATCH_JOB_ARRAY_INDEX", "1"))).Index);
+        var slurm = ShardSpec.Parse("auto/4", Env(("SLURM_JOB_ID", "77"), ("SLURM_ARRAY_TASK_ID", "1"), ("SLURM_ARRAY_TASK_MAX", "3"), ("SLURM_ARRAY_TASK_COUNT", "4")));
+        Assert.Equal((1, "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_ID=1 (Slurm, SLURM_JOB_ID=77)", null), (slurm.Index, slurm.IndexVariable, slurm.IndexSource, slurm.Caution));
+        var batch = ShardSpec.Parse("auto/4", Env(("AWS_BATCH_JOB_ID", "j:3"), ("AWS_BATCH_JOB_ARRAY_INDEX", "3")));
+        Assert.Equal((3, "AWS_BATCH_JOB_ARRAY_INDEX"), (batch.Index, batch.IndexVariable));
+        var pod = ShardSpec.Parse("AUTO/4", Env(("KUBERNETES_SERVICE_HOST", "10.0.0.1"), ("JOB_COMPLETION_INDEX", "2")));
+        Assert.Equal((2, "JOB_COMPLETION_INDEX"), (pod.Index, pod.IndexVariable));
+        // An index variable alone (a container started by hand with -e) is taken, and the source says so.
+        Assert.Contains("is not set", ShardSpec.Parse("auto/4", Env(("JOB_COMPLETION_INDEX", "2"))).IndexSource, StringComparison.Ordinal);
+        Assert.Null(ShardSpec.Parse("2/4", NoEnv).IndexSource);
+    }
+
+    [Fact]
+    public void A_left_over_index_of_another_scheduler_that_disagrees_is_refused_one_that_agrees_is_harmless()
+    {
+        // sbatch passes the submitting shell's JOB_COMPLETION_INDEX=0 into every task: all would have taken shard 0.
+        var e = Assert.Throws<UsageException>(() => ShardSpec.Parse("auto/8", Env(("SLURM_JOB_ID", "5"), ("SLURM_ARRAY_TASK_ID", "3"), ("JOB_COMPLETION_INDEX", "0"))));
+        Assert.Contains("SLURM_ARRAY_TASK_ID=3", e.Message, StringComparison.Ordinal);
+        Assert.Contains("JOB_COMPLETION_INDEX=0", e.Message, StringComparison.Ordinal);
+        Assert.Throws<UsageException>(() => ShardSpec.Parse("auto/8", Env(("SLURM_JOB_ID", "5"), ("SLURM_ARRAY_TASK_ID", "3"), ("AWS_BATCH_JOB_ARRAY_INDEX", "1"))));
+        // Slurm really runs it even in a pod (KUBERNETES_SERVICE_HOST) and with a stray AWS_BATCH_JOB_ID.
+        Assert.Equal(0, ShardSpec.Parse("auto/8", Env(("SLURM_JOB_ID", "5"), ("SLURM_ARRAY_TASK_ID", "0"), ("JOB_COMPLETION_INDEX", "0"), ("KUBERNETES_SERVICE_HOST", "h"))).Index);
+        Assert.Throws<UsageException>(() => ShardSpec.Parse("auto/8", Env(("SLURM_JOB_ID", "5"), ("SLURM_ARRAY_TASK_ID", "2"), ("AWS_BATCH_JOB_ID", "j"), ("AWS_BATCH_JOB_ARRAY_INDEX", "1"))));
+        // Without any job variable, two index variables must agree too.
+        Assert.Throws<UsageException>(() => ShardSpec.Parse("auto/8", Env(("JOB_COMPLETION_INDEX", "1"), ("AWS_BATCH_JOB_ARRAY_INDEX", "2"))));
+    }
+
+    [Fact]
+    public void A_scheduler_that_runs_the_process_without_an_array_index_is_refused()
+    {
+        Assert.Contains("--array=0-3", Assert.Throws<UsageException>(() => ShardSpec.Parse("auto/4", Env(("SLURM_JOB_ID", "5")))).Message, StringComparison.Ordinal);
+        Assert.Contains("size=4", Assert.Throws<UsageException>(() => ShardSpec.Parse("auto/4", Env(("AWS_BATCH_JOB_ID", "j"), ("JOB_COMPLETION_INDEX", "1")))).Message, StringComparison.Ordinal);
+        Assert.Contains("Indexed", Assert.Throws<UsageException>(() => ShardSpec.Parse("auto/4", Env(("KUBERNETES_SERVICE_HOST", "h")))).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Slurm_task_ids_are_shard_indexes_so_a_rerun_of_some_tasks_works_and_tasks_beyond_n_are_refused()
+    {
+        // The documented rerun: sbatch --array=3,7 gives COUNT=2, MIN=3, MAX=7; each task takes its own ID.
+        var rerun = ShardSpec.Parse("auto/16", Env(("SLURM_JOB_ID", "9"), ("SLURM_ARRAY_TASK_ID", "7"), ("SLURM_ARRAY_TASK_MIN", "3"), ("SLURM_ARRAY_TASK_MAX", "7"), ("SLURM_ARRAY_TASK_COUNT", "2")));
+        Assert.Equal(7, rerun.Index);
+        Assert.Contains("SLURM_ARRAY_TASK_COUNT=2", rerun.Caution, StringComparison.Ordinal);
+        Assert.Contains("--check", rerun.Caution, StringComparison.Ordinal);
+        // --array=1-16 for auto/16: task 16 has no shard, and every task sees MAX=16, so all refuse at once.
+        var e = Assert.Throws<UsageException>(() => ShardSpec.Parse("auto/16", Env(("SLURM_JOB_ID", "9"), ("SLURM_ARRAY_TASK_ID", "1"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_MAX", "16"))));
+        Assert.Contains("--array=0-15", e.Message, StringComparison.Ordinal);
+        Assert.Throws<UsageException>(() => ShardSpec.Parse("auto/4", Env(("SLURM_JOB_ID", "9"), ("SLURM_ARRAY_TASK_ID", "4"))));
+    }
+
+    [Fact]
+    public void Auto_without_n_takes_n_from_btfconvert_shards_and_n_given_twice_must_agree()
+    {
+        var shard = ShardSpec.Parse("auto", Env(("BTFCONVERT_SHARDS", "8"), ("AWS_BATCH_JOB_ID", "j"), ("AWS_BATCH_JOB_ARRAY_INDEX", "5")));
+        Assert.Equal((5, 8), (shard.Index, shard.Count));
+        Assert.Contains("BTFCONVERT_SHARDS", Assert.Throws<UsageException>(() => ShardSpec.Parse("auto", Env(("AWS_BATCH_JOB_ARRAY_INDEX", "5")))).Message, StringComparison.Ordinal);
+        Assert.Throws<UsageException>(() => ShardSpec.Parse("auto", Env(("BTFCONVERT_SHARDS", "0"), ("AWS_BATCH_JOB_ARRAY_INDEX", "0"))));
+        Assert.Contains("BTFCONVERT_SHARDS=8", Assert.Throws<UsageException>(() =>
+            ShardSpec.Parse("auto/16", Env(("BTFCONVERT_SHARDS", "8"), ("AWS_BATCH_JOB_ARRAY_INDEX", "5")))).Message, StringComparison.Ordinal);
+        // An array of 8 told it has 4 shards: index 5 is refused rather than some inputs being left out.
+        Assert.Throws<UsageException>(() => ShardSpec.Parse("auto", Env(("BTFCONVERT_SHARDS", "4"), ("AWS_BATCH_JOB_ARRAY_INDEX", "5"))));
     }
 
     [Fact]
@@ -87,11 +138,8 @@ public sealed class ShardSpecTests
             Assert.Contains(name, none.Message, StringComparison.Ordinal);
         }
 
-        Assert.Contains("less than", Assert.Throws<UsageException>(() => ShardSpec.Parse("auto/4", Env(("JOB_COMPLETION_INDEX", "4")))).Message, StringComparison.Ordinal);
+        Assert.Contains("not a shard of 4", Assert.Throws<UsageException>(() => ShardSpec.Parse("auto/4", Env(("JOB_COMPLETION_INDEX", "4")))).Message, StringComparison.Ordinal);
         Assert.Contains("JOB_COMPLETION_INDEX='x'", Assert.Throws<UsageException>(() => ShardSpec.Parse("auto/4", Env(("JOB_COMPLETION_INDEX", "x")))).Message, StringComparison.Ordinal);
-        Assert.Contains("SLURM_ARRAY_TASK_COUNT=8", Assert.Throws<UsageException>(() =>
-            ShardSpec.Parse("auto/4", Env(("SLURM_ARRAY_TASK_ID", "1"), ("SLURM_ARRAY_TASK_COUNT", "8")))).Message, StringComparison.Ordinal);
-        Assert.Throws<UsageException>(() => ShardSpec.Parse("auto/4", Env(("SLURM_ARRAY_TASK_ID", "0"), ("SLURM_ARRAY_TASK_MIN", "1"))));
     }
 
     [Fact]

@@ -148,7 +148,8 @@ public sealed class RoundTripTests : IDisposable
         Assert.False(thumb.Tiled);
         // 8-bit RGB, named by the first word of its description (what large_image lists it under and can show).
         Assert.Equal((27, 25, 3), (thumb.Width, thumb.Height, thumb.SamplesPerPixel));
-        Assert.Equal(1, thumb.SubfileType);
+        // NewSubfileType 0, not 1 (reduced resolution): GDAL took it for the smallest overview of the slide.
+        Assert.Equal(0, thumb.SubfileType);
         Assert.StartsWith("thumbnail (BtfConvert associated image: source IFD 1, 27x25 16-bit", thumb.Description, StringComparison.Ordinal);
         // The 16-bit gradient is contrast-stretched to the full 8-bit range, row by row increasing.
         Assert.Equal(0, thumb.Pixels[0]);

@@ -51,6 +51,27 @@ public class TiffHeadWriterTests
     }
 
     [Fact]
+    public void Every_ifd_comes_before_the_tile_arrays_which_follow_smallest_level_first()
+    {
+        // The real slide's level sizes in tiles (45056x40448, 256-pixel tiles): level 0's arrays are 330 KB.
+        int[] tiles = [27808, 6952, 1738, 442, 110, 30, 9, 2, 1];
+        var chain = tiles.Select(n => new IfdSpec()
+            .Set(TiffTag.ImageWidth, TiffValue.Long(1))
+            .Set(TiffTag.ImageDescription, TiffValue.Ascii(new string('d', 300)))
+            .Set(TiffTag.TileOffsets, TiffValue.Offsets(new long[n]))
+            .Set(TiffTag.TileByteCounts, TiffValue.ByteCounts(new long[n]))).ToList();
+        var writer = new TiffHeadWriter(bigTiff: true, chain, []);
+        long lastIfd = chain.Max(writer.PositionOf);
+        // (The one-tile level's offset fits in its entry.)
+        var arrays = chain.SkipLast(1).Select(ifd => writer.PositionOf(ifd.Entries[TiffTag.TileOffsets])).ToList();
+        // GDAL's first read of a remote file is 16 KB: every directory, and the overview's arrays, lie in it.
+        Assert.True(lastIfd < 4096, $"last IFD at {lastIfd}");
+        Assert.All(arrays, a => Assert.True(a > lastIfd));
+        Assert.Equal(arrays.OrderByDescending(a => a), arrays);
+        Assert.True(writer.PositionOf(chain[^3].Entries[TiffTag.TileByteCounts]) < 16384);
+    }
+
+    [Fact]
     public void Entries_are_sorted_by_tag_as_TIFF_requires()
     {
         var ifd = new IfdSpec().Set(TiffTag.Software, TiffValue.Ascii("b")).Set(TiffTag.ImageWidth, TiffValue.Long(1));

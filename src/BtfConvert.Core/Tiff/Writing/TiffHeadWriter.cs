@@ -3,8 +3,9 @@ using System.Buffers.Binary;
 namespace BtfConvert.Core.Tiff.Writing;
 
 /// <summary>
-/// Lays out and serializes the head of a web-optimized TIFF: the header, then EVERY IFD with its out-of-line
-/// values, then small blobs (associated images), padded to 16 bytes. Tile data follows the head.
+/// Lays out and serializes the head of a web-optimized TIFF: the header, then EVERY IFD with its out-of-line values
+/// (EXIF IFD after its parent), then every IFD's TileOffsets/TileByteCounts (smallest level first), then blobs
+/// (associated images' pixels), padded to 16 bytes. Tile data follows the head.
 /// This is written by hand rather than with LibTiff.NET because libtiff writes each IFD after its image data
 /// (at the end for a streamed file), which makes a remote reader fetch the directory chain from all over the
 /// file; here every directory comes first, so one small range read gets them all, and since the head's size is
@@ -37,6 +38,19 @@ internal sealed class TiffHeadWriter
             pos = LayoutIfd(ifd, pos);
         }
 
+        // The tile arrays after every IFD (as GDAL's COG does), the smallest level's first. Between IFD 0 and IFD 1,
+        // level 0's arrays (330 KB at the real slide size) pushed the other IFDs past GDAL's first 16 KB read and cost
+        // two more GETs on open; now every IFD and the small levels' arrays are in the first few KB.
+        foreach (var ifd in chain.Reverse())
+        {
+            foreach (var value in ifd.Entries.Values.Where(v => v.IsTileArray && v.Length(BigTiff) > _format.OffsetSize))
+            {
+                pos = Align(pos, 2);
+                _positions[value] = pos;
+                pos += value.Length(BigTiff);
+            }
+        }
+
         foreach (var blob in blobs)
         {
             pos = Align(pos, 2);
@@ -59,9 +73,8 @@ internal sealed class TiffHeadWriter
         pos = Align(pos, _ifdAlignment);
         _positions[ifd] = pos;
         pos += _format.EntryCountSize + (ifd.Entries.Count * _format.EntrySize) + _format.OffsetSize;
-        // Small values first, the tile arrays last: the output record (XMP) then lies within the first few KB
-        // of the file, where one small read finds it (level 0's arrays are 330 KB at the real slide size).
-        foreach (var value in ifd.Entries.Values.OrderBy(v => v.Length(BigTiff)))
+        // The IFD's values but its tile arrays, smallest first: the output record (XMP) lies in the first few KB.
+        foreach (var value in ifd.Entries.Values.Where(v => !v.IsTileArray).OrderBy(v => v.Length(BigTiff)))
         {
             long length = value.Length(BigTiff);
             if (length > _format.OffsetSize)

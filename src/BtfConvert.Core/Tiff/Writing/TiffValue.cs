@@ -15,6 +15,9 @@ internal abstract class TiffValue
 
     public long Length(bool bigTiff) => Count * Type(bigTiff).ElementSize();
 
+    /// <summary>True for TileOffsets/TileByteCounts, which the head lays out after every IFD.</summary>
+    public virtual bool IsTileArray => false;
+
     /// <summary>Writes the value bytes; <paramref name="resolve"/> gives the offset of a directory or blob.</summary>
     public abstract void Write(Span<byte> destination, bool bigTiff, Func<object, long> resolve);
 
@@ -106,6 +109,8 @@ internal abstract class TiffValue
 
     private sealed class OffsetArrayValue(long[] values, bool isByteCount) : TiffValue
     {
+        public override bool IsTileArray => true;
+
         public override TiffFieldType Type(bool bigTiff) => bigTiff && !isByteCount ? TiffFieldType.Long8 : TiffFieldType.Long;
 
         public override long Count => values.Length;
