@@ -170,6 +170,13 @@ public sealed class S3ByteSource : IByteSource
                 throw Changed();
             }
 
+            if (response.HttpStatusCode == HttpStatusCode.OK && response.ContentLength != buffer.Length)
+            {
+                // 200 instead of 206 Partial Content: the store (or a proxy in front of it) dropped the Range header.
+                throw new StorageException(
+                    $"{Name}: the server ignored the Range header (asked for {buffer.Length} bytes at {offset}, it answered 200 with {response.ContentLength} bytes, the whole object?); btfconvert reads objects in ranges and needs a store that honours them");
+            }
+
             if (response.ContentLength != buffer.Length)
             {
                 throw new SourceChangedException(

@@ -60,6 +60,12 @@ public static class BatchCommand
             return ExitCodes.Locked;
         }
 
+        var (stale, staleBytes) = runner.RemoveStaleTemporaries();
+        if (stale > 0)
+        {
+            Log.Information("{Destination}: removed {Count} temporaries ({Gigabytes:0.00} GB) left by interrupted runs", runner.Planner.DestinationRoot, stale, staleBytes / 1e9);
+        }
+
         // Opened under the lock: a run that finds the lock taken must not truncate the running one's report.
         using var reportWriter = BatchReportWriter.Open(reportPath, settings.Shard);
         progress.Report = reportWriter;
@@ -105,11 +111,19 @@ public static class BatchCommand
         reportWriter?.WriteSummary(summary, code, dryRun: false);
         code = WithReportOutcome(code, reportWriter);
         var level = code == ExitCodes.Success ? Serilog.Events.LogEventLevel.Information : Serilog.Events.LogEventLevel.Error;
-        Log.Write(level, "Batch done: {Converted} converted, {Skipped} skipped, {Failed} failed{NotAttempted} of {Inputs}; {Gigabytes:0.00} GB in {Seconds:0.0} s, {Rate:0.0} MB/s",
+        Log.Write(level, "Batch done: {Converted} converted, {Skipped} skipped, {Failed} failed{NotAttempted} of {Inputs}{Unreadable}; {Gigabytes:0.00} GB in {Seconds:0.0} s, {Rate:0.0} MB/s",
             summary.Converted, summary.Skipped, summary.Failed, summary.NotAttempted > 0 ? $", {summary.NotAttempted} not attempted (--fail-fast)" : string.Empty,
-            summary.Inputs, summary.SourceBytes / 1e9, summary.Elapsed.TotalSeconds, summary.BytesPerSecond / 1e6);
+            summary.Inputs, UnreadableNote(summary.UnreadableFolders), summary.SourceBytes / 1e9, summary.Elapsed.TotalSeconds, summary.BytesPerSecond / 1e6);
         return code;
     }
+
+    /// <summary>", 2 folders could not be read (see the warnings)" — a silent gap in a nightly listing is worse than a noisy one.</summary>
+    private static string UnreadableNote(int folders) => folders switch
+    {
+        0 => string.Empty,
+        1 => ", 1 folder could not be read (see the warning above)",
+        _ => $", {folders} folders could not be read (see the warnings above)",
+    };
 
     private static async Task<BatchLock> WaitForLockAsync(string lockPath, string holder, CancellationToken ct)
     {
@@ -127,7 +141,7 @@ public static class BatchCommand
             if (printPlan && !shard.IsAll)
             {
                 string action = item.Action switch { BatchAction.Convert => "convert", BatchAction.Skip => "skip", _ => "fail" };
-                Console.Out.WriteLine($"{action,-7} {item.Source.Location} -> {item.Destination} ({item.Reason})");
+                Console.Out.WriteLine(ControlCharacterEscaping.Escape($"{action,-7} {item.Source.Location} -> {item.Destination} ({item.Reason})"));
             }
         }
 
@@ -138,8 +152,8 @@ public static class BatchCommand
 
         int convert = plan.Count(i => i.Action == BatchAction.Convert), fail = plan.Count(i => i.Action == BatchAction.Fail);
         report?.WriteSummary(new BatchSummary(plan.Count, 0, plan.Count - convert - fail, fail, convert, 0, 0, TimeSpan.Zero), ExitCodes.Success, dryRun: true);
-        Log.Information("Dry run, shard {Shard}: {Inputs} inputs, {Convert} would be converted, {Skip} skipped, {Fail} would fail; nothing was written",
-            BatchScaling.Describe(shard), plan.Count, convert, plan.Count - convert - fail, fail);
+        Log.Information("Dry run, shard {Shard}: {Inputs} inputs, {Convert} would be converted, {Skip} skipped, {Fail} would fail{Unreadable}; nothing was written",
+            BatchScaling.Describe(shard), plan.Count, convert, plan.Count - convert - fail, fail, UnreadableNote(runner.UnreadableFolders));
         return WithReportOutcome(ExitCodes.Success, report);
     }
 
@@ -160,7 +174,8 @@ public static class BatchCommand
 
         foreach (var item in missing.Where(_ => printList))
         {
-            Console.Out.WriteLine($"{(item.Action == BatchAction.Fail ? "failing" : "missing"),-7} {shard.NameOf(item.RelativePath),-9} {item.Source.Location} -> {item.Destination} ({item.Reason})");
+            Console.Out.WriteLine(ControlCharacterEscaping.Escape(
+                $"{(item.Action == BatchAction.Fail ? "failing" : "missing"),-7} {shard.NameOf(item.RelativePath),-9} {item.Source.Location} -> {item.Destination} ({item.Reason})"));
         }
 
         int code = missing.Count == 0 ? ExitCodes.Success : ExitCodes.VerificationFailed;

@@ -94,6 +94,8 @@ public sealed class BatchProgress : IBatchObserver
 
     public void Warning(BatchItem item, string message) => Log.Warning("{Input}: {Warning}", item.Source.Location, message);
 
+    public void ListingWarning(string message) => Log.Warning("{Warning}", message);
+
     public void Finished(BatchItemResult result)
     {
         var item = result.Item;

@@ -10,6 +10,7 @@ public static class CommandRunner
         Func<Task<int>> body)
     {
         global.ConfigureLogging(result);
+        StandardStreams.WarnIfStdoutWasClosed();
         try
         {
             return await body().ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
+using Serilog.Formatting.Display;
 
 namespace BtfConvert.Cli;
 
@@ -19,11 +20,9 @@ public static class LoggingSetup
         }
         else
         {
-            config = config.WriteTo.Console(
-                restrictedToMinimumLevel: consoleLevel,
-                outputTemplate: "{Timestamp:yyyy-MM-ddTHH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}",
-                standardErrorFromLevel: LogEventLevel.Verbose,
-                formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            var text = new MessageTemplateTextFormatter("{Timestamp:yyyy-MM-ddTHH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}",
+                System.Globalization.CultureInfo.InvariantCulture);
+            config = config.WriteTo.Console(new ControlCharacterEscaping(text), consoleLevel, standardErrorFromLevel: LogEventLevel.Verbose);
         }
 
         if (!string.IsNullOrEmpty(logFile))

@@ -32,6 +32,7 @@ public static class Program
 
     private static async Task<int> MainAsync(string[] args)
     {
+        StandardStreams.ReopenClosed();
         using var cancellation = new CancellationTokenSource();
         // Ctrl-C and SIGTERM cancel the conversion, which aborts the sink (temp file removed, multipart upload
         // aborted) before the process exits with ExitCodes.Cancelled.

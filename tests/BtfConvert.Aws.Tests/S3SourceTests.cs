@@ -115,4 +115,22 @@ public sealed class S3SourceTests(S3ServerFixture server)
         var e = await Assert.ThrowsAsync<StorageException>(() => SourceInspector.InspectAsync(source, default));
         Assert.StartsWith(server.Uri(key) + ": ", e.Message, StringComparison.Ordinal);
     }
+
+    [SkippableFact]
+    public async Task A_store_that_ignores_the_Range_header_is_named_as_such()
+    {
+        server.Require();
+        string key = server.NewKey(Conversions.InputName);
+        await server.PutAsync(key, Small);
+        await using var proxy = new TcpFaultProxy(server.Port);
+        using var storage = new S3Storage(server.Settings(proxy.Endpoint) with { MaxReadRetries = 2 });
+        await using var source = await storage.OpenSourceAsync(server.Uri(key), default);
+        proxy.Arm("GET", FaultKind.IgnoreRange, int.MaxValue);
+
+        var e = await Assert.ThrowsAsync<StorageException>(() => SourceInspector.InspectAsync(source, default));
+
+        Assert.StartsWith(server.Uri(key) + ": the server ignored the Range header (asked for ", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"it answered 200 with {Small.Length} bytes", e.Message, StringComparison.Ordinal);
+        Assert.True(proxy.FaultsInjected >= 1);
+    }
 }

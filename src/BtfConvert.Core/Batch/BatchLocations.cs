@@ -23,6 +23,55 @@ internal static class BatchLocations
         return Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
     }
 
+    public static bool IsRemoteRoot(string root) => StorageLocation.IsRemote(root);
+
+    /// <summary>
+    /// A full local path with every symbolic link in it resolved, as far as it exists (the rest is appended as it
+    /// is): the same folder reached through a link is the same folder.
+    /// </summary>
+    public static string ResolveLinks(string fullPath)
+    {
+        string existing = Path.TrimEndingDirectorySeparator(Path.GetFullPath(fullPath));
+        var missing = new Stack<string>();
+        while (!Path.Exists(existing) && Path.GetDirectoryName(existing) is { } parent)
+        {
+            missing.Push(Path.GetFileName(existing));
+            existing = parent;
+        }
+
+        string resolved = ResolveExisting(existing);
+        return missing.Aggregate(resolved, Path.Combine);
+    }
+
+    /// <summary>Like realpath(3) for an existing path: each component that is a link replaced by its target, 40 links at most (ELOOP).</summary>
+    private static string ResolveExisting(string fullPath)
+    {
+        string root = Path.GetPathRoot(fullPath) ?? "/";
+        var pending = new Stack<string>(fullPath[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Reverse());
+        string current = root;
+        for (int links = 0; pending.Count > 0;)
+        {
+            string next = Path.Combine(current, pending.Pop());
+            string? target = File.ResolveLinkTarget(next, returnFinalTarget: false)?.FullName;
+            if (target is null || ++links > 40)
+            {
+                current = next;
+                continue;
+            }
+
+            // The target may hold links itself: walk it again from its own root.
+            string full = Path.GetFullPath(target, current);
+            foreach (var part in full[(Path.GetPathRoot(full) ?? "/").Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Reverse())
+            {
+                pending.Push(part);
+            }
+
+            current = Path.GetPathRoot(full) ?? "/";
+        }
+
+        return current;
+    }
+
     /// <summary>The part of <paramref name="location"/> below <paramref name="root"/> (both normalized), with '/'.</summary>
     public static string RelativePath(string root, string location)
     {

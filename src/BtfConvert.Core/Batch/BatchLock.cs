@@ -42,7 +42,8 @@ public sealed class BatchLock : IDisposable
     /// </summary>
     public static string PathFor(string destinationRoot, string? directory = null, ShardSpec? shard = null)
     {
-        string hash = Convert.ToHexStringLower(SHA256.HashData(Utf8.UTF8.GetBytes(destinationRoot)))[..16];
+        string key = BatchLocations.IsRemoteRoot(destinationRoot) ? destinationRoot : BatchLocations.ResolveLinks(destinationRoot);
+        string hash = Convert.ToHexStringLower(SHA256.HashData(Utf8.UTF8.GetBytes(key)))[..16];
         string part = shard is { IsSharded: true } ? string.Create(CultureInfo.InvariantCulture, $"-shard-{shard.Index}-of-{shard.Count}") : string.Empty;
         return System.IO.Path.Combine(directory ?? DefaultDirectory(), $"btfconvert-batch-{hash}{part}.lock");
     }

@@ -36,33 +36,93 @@ public sealed class BatchPlanner
         _include.Any(g => g.IsMatch(relativePath)) && !_exclude.Any(g => g.IsMatch(relativePath));
 
     /// <summary>
+    /// True if a listed location could be an input: below the source root, outside an output tree inside it, and
+    /// selected by the globs. Given to the listing, so nothing else is examined.
+    /// </summary>
+    public bool IsWanted(string location)
+    {
+        // An output tree inside the source tree must not feed the next run with our own outputs.
+        if (DestinationInsideSource && BatchLocations.IsUnder(DestinationRoot, location))
+        {
+            return false;
+        }
+
+        string relative = BatchLocations.RelativePath(SourceRoot, location);
+        return relative.Length > 0 && !relative.EndsWith('/') && IsSelected(relative);
+    }
+
+    private bool DestinationInsideSource => !string.Equals(SourceRoot, DestinationRoot, StringComparison.Ordinal)
+        && BatchLocations.IsUnder(SourceRoot, DestinationRoot);
+
+    /// <summary>
+    /// The warning lines for what the listing could not describe and is not an input: folders that could not be read
+    /// (unless every file in them would be excluded), links to nothing, and one line for all names that are not
+    /// UTF-8 and that are not inputs (nor excluded). Names that are not UTF-8 but selected become failed inputs in <see cref="Select"/>.
+    /// </summary>
+    public IReadOnlyList<string> ListingWarnings(IEnumerable<StorageObjectInfo> listed)
+    {
+        var warnings = new List<string>();
+        var unselectedNames = new List<string>();
+        foreach (var problem in listed.Where(l => l.Issue is not null).OrderBy(l => l.Location, StringComparer.Ordinal))
+        {
+            switch (problem.Issue!.Kind)
+            {
+                case ListingIssueKind.UnreadableFolder when !IsExcludedFolder(problem.Location):
+                case ListingIssueKind.DanglingLink:
+                    warnings.Add(problem.Issue.Message);
+                    break;
+                case ListingIssueKind.UnrepresentableName when !IsWanted(problem.Location) && !IsExcluded(problem.Location):
+                    unselectedNames.Add(problem.Location);
+                    break;
+            }
+        }
+
+        if (unselectedNames.Count > 0)
+        {
+            string examples = string.Join(", ", unselectedNames.Take(3)) + (unselectedNames.Count > 3 ? ", …" : string.Empty);
+            warnings.Add($"{SourceRoot}: {unselectedNames.Count} file name(s) are not valid UTF-8 and were passed over (not inputs): {examples}");
+        }
+
+        return warnings;
+    }
+
+    /// <summary>How many folders below the source could not be read (counted in the summary).</summary>
+    public int UnreadableFolders(IEnumerable<StorageObjectInfo> listed) =>
+        listed.Count(l => l.Issue?.Kind == ListingIssueKind.UnreadableFolder && !IsExcludedFolder(l.Location));
+
+    /// <summary>True if an --exclude glob takes this file: the user has said it does not matter.</summary>
+    private bool IsExcluded(string location) => _exclude.Any(g => g.IsMatch(BatchLocations.RelativePath(SourceRoot, location)));
+
+    /// <summary>True if an --exclude glob takes every file in this folder (so it not being readable does not matter).</summary>
+    private bool IsExcludedFolder(string location) =>
+        (DestinationInsideSource && BatchLocations.IsUnder(DestinationRoot, location))
+        || _exclude.Any(g => g.IsMatch(BatchLocations.RelativePath(SourceRoot, location) + "/any-file"));
+
+    /// <summary>
     /// Selects and maps the listed inputs of this worker's shard, in a stable order. Inputs that cannot be mapped safely come back with
     /// <see cref="BatchAction.Fail"/>; the rest with <see cref="BatchAction.Convert"/> until <see cref="Decide"/>
-    /// sees their outputs.
+    /// sees their outputs. Listing problems are left to <see cref="ListingWarnings"/>, except a selected name that
+    /// cannot be represented: that is an input which cannot be read, so it fails.
     /// </summary>
     public IReadOnlyList<BatchItem> Select(IEnumerable<StorageObjectInfo> listed)
     {
         var items = new List<BatchItem>();
         var claimed = new Dictionary<string, string>(StringComparer.Ordinal);
-        // An output tree inside the source tree must not feed the next run with our own outputs.
-        bool destinationInsideSource = !string.Equals(SourceRoot, DestinationRoot, StringComparison.Ordinal)
-            && BatchLocations.IsUnder(SourceRoot, DestinationRoot);
         foreach (var source in listed.OrderBy(s => s.Location, StringComparer.Ordinal))
         {
-            if (destinationInsideSource && BatchLocations.IsUnder(DestinationRoot, source.Location))
+            if ((source.Issue is not null && source.Issue.Kind != ListingIssueKind.UnrepresentableName) || !IsWanted(source.Location))
             {
                 continue;
             }
 
             string relative = BatchLocations.RelativePath(SourceRoot, source.Location);
-            if (relative.Length == 0 || relative.EndsWith('/') || !IsSelected(relative))
-            {
-                continue;
-            }
-
             string destination = BatchLocations.Destination(DestinationRoot, relative, _settings.Suffix);
             string? unsafeReason = StorageLocation.IsRemote(DestinationRoot) ? null : BatchLocations.UnsafeForLocal(relative);
-            if (unsafeReason is not null)
+            if (source.Issue is { } issue)
+            {
+                items.Add(new BatchItem(source, relative, destination, BatchAction.Fail, issue.Message));
+            }
+            else if (unsafeReason is not null)
             {
                 items.Add(new BatchItem(source, relative, destination, BatchAction.Fail, $"{source.Location}: {unsafeReason}"));
             }

@@ -33,10 +33,31 @@ public sealed class BatchRunner
 
     public BatchPlanner Planner { get; }
 
+    /// <summary>Folders below the source the last <see cref="PlanAsync"/> could not read (their files were not listed).</summary>
+    public int UnreadableFolders { get; private set; }
+
+    /// <summary>How long a temporary of a dead process must have been left untouched before a batch removes it.</summary>
+    public static readonly TimeSpan StaleTemporaryAge = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Removes the temporaries that killed runs left anywhere below a local destination (see
+    /// <see cref="LocalFileSink.RemoveStaleTemporariesBelow"/>); call it holding the batch lock. Returns how many, and their bytes.
+    /// </summary>
+    public (int Count, long Bytes) RemoveStaleTemporaries() => StorageLocation.IsRemote(Planner.DestinationRoot)
+        ? (0, 0)
+        : LocalFileSink.RemoveStaleTemporariesBelow(Planner.DestinationRoot, StaleTemporaryAge);
+
     /// <summary>Lists the source recursively and decides every selected input. Writes nothing.</summary>
     public async Task<IReadOnlyList<BatchItem>> PlanAsync(CancellationToken cancellationToken)
     {
+        RefuseLocalDestinationThatIsAFile();
         var listed = await ListSourceAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var warning in Planner.ListingWarnings(listed))
+        {
+            _observer.ListingWarning(warning);
+        }
+
+        UnreadableFolders = Planner.UnreadableFolders(listed);
         var selected = Planner.Select(listed);
         var decided = new BatchItem[selected.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, selected.Count),
@@ -72,7 +93,7 @@ public sealed class BatchRunner
         async Task<List<StorageObjectInfo>> ListAsync()
         {
             var listed = new List<StorageObjectInfo>();
-            await foreach (var info in _storage.ListAsync(Planner.SourceRoot, watchdog.Token).ConfigureAwait(false))
+            await foreach (var info in _storage.ListAsync(Planner.SourceRoot, Planner.IsWanted, watchdog.Token).ConfigureAwait(false))
             {
                 listed.Add(info);
                 watchdog.Progressed();
@@ -80,6 +101,23 @@ public sealed class BatchRunner
 
             return listed;
         }
+    }
+
+    /// <summary>
+    /// DST (or a folder above it) being a regular file fails every input the same way; say it once, before anything
+    /// is listed, as one line that starts with DST.
+    /// </summary>
+    private void RefuseLocalDestinationThatIsAFile()
+    {
+        string destination = Planner.DestinationRoot;
+        if (StorageLocation.IsRemote(destination) || LocalStorage.FileInTheWay(destination) is not { } file)
+        {
+            return;
+        }
+
+        throw new StorageException(string.Equals(file, destination, StringComparison.Ordinal)
+            ? $"{destination}: is a file, not a folder (the destination is the folder the outputs go in)"
+            : $"{destination}: cannot be created: {file} is a file, not a folder");
     }
 
     /// <summary>
@@ -130,7 +168,7 @@ public sealed class BatchRunner
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return tally.Summary(plan.Count, clock.Elapsed);
+        return tally.Summary(plan.Count, clock.Elapsed) with { UnreadableFolders = UnreadableFolders };
     }
 
     /// <summary>Converts one planned input; a failure becomes its result, a cancellation is rethrown.</summary>

@@ -12,5 +12,8 @@ public sealed record BatchSummary(
     long OutputBytes,
     TimeSpan Elapsed)
 {
+    /// <summary>Folders below the source that could not be read: their files were not considered (each was a warning).</summary>
+    public int UnreadableFolders { get; init; }
+
     public double BytesPerSecond => Elapsed > TimeSpan.Zero ? SourceBytes / Elapsed.TotalSeconds : 0;
 }

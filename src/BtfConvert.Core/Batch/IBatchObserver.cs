@@ -13,5 +13,10 @@ public interface IBatchObserver
 
     void Warning(BatchItem item, string message);
 
+    /// <summary>Something in the source listing that is not an input and could not be looked at (one line, starting with its location).</summary>
+    void ListingWarning(string message)
+    {
+    }
+
     void Finished(BatchItemResult result);
 }

@@ -19,6 +19,14 @@ public interface IStorage
 
     /// <summary>Every object or file below <paramref name="prefix"/>, recursively.</summary>
     IAsyncEnumerable<StorageObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="ListAsync(string, CancellationToken)"/>, but a storage that pays for each object it describes
+    /// (a local stat, which a name that is not UTF-8 or a dangling link fails) may leave out at once what
+    /// <paramref name="wanted"/> rejects. A hint: callers still select from what comes back.
+    /// </summary>
+    IAsyncEnumerable<StorageObjectInfo> ListAsync(string prefix, Func<string, bool> wanted, CancellationToken cancellationToken) =>
+        ListAsync(prefix, cancellationToken);
 }
 
 /// <param name="Overwrite">Replace an existing output instead of refusing.</param>
@@ -39,4 +47,26 @@ public sealed record StorageObjectInfo(
     long Length,
     string? ETag,
     DateTimeOffset? LastModified,
-    IReadOnlyDictionary<string, string> Metadata);
+    IReadOnlyDictionary<string, string> Metadata)
+{
+    /// <summary>
+    /// Set when the listing found something it cannot describe as a readable object (a folder it may not read, a
+    /// name it cannot represent, a dangling link): a batch warns, or fails the input, instead of stopping.
+    /// </summary>
+    public ListingIssue? Issue { get; init; }
+}
+
+/// <summary>What a listing could not describe, and why (one line that starts with the location).</summary>
+public sealed record ListingIssue(ListingIssueKind Kind, string Message);
+
+public enum ListingIssueKind
+{
+    /// <summary>A folder below the root that cannot be read or opened: its files were not listed.</summary>
+    UnreadableFolder,
+
+    /// <summary>A file whose name is not valid UTF-8: .NET cannot name it, so it cannot be opened.</summary>
+    UnrepresentableName,
+
+    /// <summary>A symbolic link whose target does not exist (a loop of links is listed, and fails as an input).</summary>
+    DanglingLink,
+}

@@ -1,3 +1,6 @@
+using System.IO.Enumeration;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using BtfConvert.Core.Record;
 
 namespace BtfConvert.Core.IO;
@@ -26,7 +29,7 @@ internal sealed class LocalFileSink : IByteSink
         Name = path;
         _overwrite = overwrite;
         string directory = Path.GetDirectoryName(_path) ?? ".";
-        _tempPath = Path.Combine(directory, $"{TempPrefix}{Path.GetFileName(_path)}.{Environment.ProcessId}-{Guid.NewGuid():N}{TempSuffix}");
+        _tempPath = Path.Combine(directory, $"{TempPrefix}{TemporaryStem(Path.GetFileName(_path))}.{Environment.ProcessId}-{Guid.NewGuid():N}{TempSuffix}");
     }
 
     public string Name { get; }
@@ -45,7 +48,9 @@ internal sealed class LocalFileSink : IByteSink
         string? directory = Path.GetDirectoryName(_path);
         if (directory is not null && !Directory.Exists(directory))
         {
-            throw new DirectoryNotFoundException($"{Name}: the output directory {directory} does not exist");
+            throw LocalStorage.FileInTheWay(directory) is { } file
+                ? new StorageException($"{Name}: cannot be written: {file} is a file, not a folder")
+                : new DirectoryNotFoundException($"{Name}: the output directory {directory} does not exist");
         }
 
         try
@@ -61,7 +66,7 @@ internal sealed class LocalFileSink : IByteSink
         {
             // Read-only or full file system, a directory that vanished, a pseudo file system: always the output's
             // fault, never the input's (a FileNotFoundException here must not read as "bad input").
-            throw new StorageException($"{Name}: cannot create the output: {e.Message}", e);
+            throw new StorageException($"{Name}: cannot create the output: {LocalStorage.OsMessage(e)}", e);
         }
 
         _headLength = headLength;
@@ -161,6 +166,48 @@ internal sealed class LocalFileSink : IByteSink
     /// <summary>An output at <paramref name="path"/> stands in the way: it exists and <paramref name="overwrite"/> is off.</summary>
     public static bool Refuses(string path, bool overwrite) => !overwrite && File.Exists(path);
 
+    /// <summary>Longest file name Linux file systems take (NAME_MAX: ext4, XFS, Btrfs, tmpfs), in bytes.</summary>
+    internal const int MaxNameBytes = 255;
+
+    /// <summary>Bytes a temporary's name adds to its stem: ".btfconvert-", ".", a PID of up to 10 digits, "-", 32 hex digits, ".tmp".</summary>
+    private const int TemporaryOverhead = 12 + 1 + 10 + 1 + 32 + 4;
+
+    private const int StemHashDigits = 16;
+
+    /// <summary>Our temporaries' names: <c>.btfconvert-STEM.PID-GUID.tmp</c>; nothing else is ever removed.</summary>
+    private static readonly Regex TemporaryName = new(@"^\.btfconvert-(?<stem>.+)\.(?<pid>[0-9]{1,10})-[0-9a-f]{32}\.tmp$", RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// The output's name as its temporary carries it: whole if the temporary's name then fits in
+    /// <see cref="MaxNameBytes"/>, else its start and a hash of the whole name, so an output name of up to 255 bytes
+    /// (which the file system accepts) never fails with "path too long" because of the ~60 bytes a temporary adds.
+    /// </summary>
+    internal static string TemporaryStem(string fileName)
+    {
+        int budget = MaxNameBytes - TemporaryOverhead;
+        if (System.Text.Encoding.UTF8.GetByteCount(fileName) <= budget)
+        {
+            return fileName;
+        }
+
+        string hash = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(fileName)))[..StemHashDigits];
+        int end = 0, bytes = 0, room = budget - 1 - StemHashDigits;
+        while (end < fileName.Length)
+        {
+            int length = char.IsSurrogatePair(fileName, end) ? 2 : 1;
+            int more = System.Text.Encoding.UTF8.GetByteCount(fileName.AsSpan(end, length));
+            if (bytes + more > room)
+            {
+                break;
+            }
+
+            bytes += more;
+            end += length;
+        }
+
+        return $"{fileName[..end]}~{hash}";
+    }
+
     /// <summary>Deletes temporaries of earlier runs for <paramref name="path"/> whose process is gone.</summary>
     public static int CleanStaleTemporaries(string path)
     {
@@ -171,11 +218,12 @@ internal sealed class LocalFileSink : IByteSink
             return 0;
         }
 
+        string stem = TemporaryStem(Path.GetFileName(full));
         int removed = 0;
-        foreach (var temp in Directory.EnumerateFiles(directory, $"{TempPrefix}{Path.GetFileName(full)}.*{TempSuffix}"))
+        foreach (var temp in Directory.EnumerateFiles(directory, $"{TempPrefix}*{TempSuffix}"))
         {
-            string pidPart = Path.GetFileName(temp)[(TempPrefix.Length + Path.GetFileName(full).Length + 1)..].Split('-')[0];
-            if (int.TryParse(pidPart, out int pid) && pid != Environment.ProcessId && !IsProcessAlive(pid))
+            if (TemporaryName.Match(Path.GetFileName(temp)) is { Success: true } name && name.Groups["stem"].Value == stem
+                && IsLeftByDeadProcess(name))
             {
                 removed += TryDelete(temp) ? 1 : 0;
             }
@@ -183,6 +231,51 @@ internal sealed class LocalFileSink : IByteSink
 
         return removed;
     }
+
+    /// <summary>
+    /// Deletes the temporaries anywhere below <paramref name="root"/> left by processes that are gone (a SIGKILL, a
+    /// power cut) and not written to for <paramref name="minimumAge"/>: when their output is never written again (the
+    /// source was moved or deleted) nothing else ever would, and they hide gigabytes from listings. The age spares
+    /// a conversion running on another machine that shares the folder (NFS), whose PID means nothing here: a live
+    /// conversion writes its temporary every few seconds. Only names of <see cref="TemporaryName"/>'s form are touched.
+    /// </summary>
+    /// <returns>How many were removed and their bytes.</returns>
+    public static (int Count, long Bytes) RemoveStaleTemporariesBelow(string root, TimeSpan minimumAge)
+    {
+        if (!Directory.Exists(root))
+        {
+            return (0, 0);
+        }
+
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
+        var found = new FileSystemEnumerable<FileInfo>(root, (ref FileSystemEntry e) => (FileInfo)e.ToFileSystemInfo(), options)
+        {
+            // Never into a linked folder: it may be someone else's tree.
+            ShouldRecursePredicate = (ref FileSystemEntry e) => (e.Attributes & FileAttributes.ReparsePoint) == 0,
+            ShouldIncludePredicate = (ref FileSystemEntry e) => !e.IsDirectory && e.FileName.StartsWith(TempPrefix, StringComparison.Ordinal),
+        };
+        int count = 0;
+        long bytes = 0;
+        var now = DateTime.UtcNow;
+        foreach (var temp in found)
+        {
+            if (TemporaryName.Match(temp.Name) is { Success: true } name && IsLeftByDeadProcess(name)
+                && now - temp.LastWriteTimeUtc >= minimumAge && temp.LinkTarget is null)
+            {
+                long length = temp.Length;
+                if (TryDelete(temp.FullName))
+                {
+                    count++;
+                    bytes += length;
+                }
+            }
+        }
+
+        return (count, bytes);
+    }
+
+    private static bool IsLeftByDeadProcess(Match name) =>
+        int.TryParse(name.Groups["pid"].ValueSpan, out int pid) && pid != Environment.ProcessId && !IsProcessAlive(pid);
 
     private static bool IsProcessAlive(int pid)
     {

@@ -26,6 +26,9 @@ public sealed class StorageRouter(IEnumerable<IStorage> storages) : IStorage
     public IAsyncEnumerable<StorageObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken) =>
         Resolve(prefix).ListAsync(prefix, cancellationToken);
 
+    public IAsyncEnumerable<StorageObjectInfo> ListAsync(string prefix, Func<string, bool> wanted, CancellationToken cancellationToken) =>
+        Resolve(prefix).ListAsync(prefix, wanted, cancellationToken);
+
     /// <summary>"s3:/bucket/key" or "s3:bucket/key" is a typo, not a local path: a batch would create that directory and write there.</summary>
     /// <exception cref="UsageException">The location starts like an S3 URI but is not one.</exception>
     public static void RejectMistypedS3(string location)

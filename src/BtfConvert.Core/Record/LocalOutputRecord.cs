@@ -15,6 +15,9 @@ namespace BtfConvert.Core.Record;
 /// </summary>
 internal static class LocalOutputRecord
 {
+    /// <summary>NAME_MAX of Linux file systems, in bytes: a longer sidecar name cannot exist.</summary>
+    private const int MaxNameBytes = 255;
+
     public const string SidecarSuffix = ".btfconvert.json";
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
@@ -42,6 +45,12 @@ internal static class LocalOutputRecord
     public static IReadOnlyDictionary<string, string> Read(FileInfo output, string outputETag)
     {
         string sidecar = SidecarPath(output.FullName);
+        if (System.Text.Encoding.UTF8.GetByteCount(Path.GetFileName(sidecar)) > MaxNameBytes)
+        {
+            // An output name near the limit has no room for a sidecar's name: no version ever wrote one.
+            return new Dictionary<string, string>();
+        }
+
         SidecarContent? content;
         try
         {

@@ -18,6 +18,30 @@ internal static class OutputRecordXmp
     private static readonly XNamespace Rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
     private static readonly XNamespace Record = Namespace;
 
+    /// <summary>
+    /// Marks a value stored as base64: a file name may hold any byte but '/' and NUL, and XML 1.0 cannot hold
+    /// control characters (ESC in "ansi-\x1b[31mred.btf") even as references, and turns CR into LF on reading.
+    /// </summary>
+    private const string EncodingAttribute = "encoding";
+
+    private static bool XmlCanHold(string value)
+    {
+        if (value.Contains('\r', StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        try
+        {
+            XmlConvert.VerifyXmlChars(value);
+            return true;
+        }
+        catch (XmlException)
+        {
+            return false;
+        }
+    }
+
     public static byte[] Write(IReadOnlyDictionary<string, string> record)
     {
         var description = new XElement(Rdf + "Description", new XAttribute(Rdf + "about", string.Empty),
@@ -25,7 +49,9 @@ internal static class OutputRecordXmp
         foreach (var (key, value) in record.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             string name = key.StartsWith(Prefix, StringComparison.Ordinal) ? key[Prefix.Length..] : key;
-            description.Add(new XElement(Record + name, value));
+            description.Add(XmlCanHold(value)
+                ? new XElement(Record + name, value)
+                : new XElement(Record + name, new XAttribute(Record + EncodingAttribute, "base64"), Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(value))));
         }
 
         XNamespace x = "adobe:ns:meta/";
@@ -47,10 +73,12 @@ internal static class OutputRecordXmp
             using var reader = XmlReader.Create(new StringReader(text), settings);
             foreach (var element in XDocument.Load(reader).Descendants().Where(e => e.Name.Namespace == Record && !e.HasElements))
             {
-                record[Prefix + element.Name.LocalName] = element.Value;
+                record[Prefix + element.Name.LocalName] = (string?)element.Attribute(Record + EncodingAttribute) == "base64"
+                    ? System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(element.Value))
+                    : element.Value;
             }
         }
-        catch (XmlException)
+        catch (Exception e) when (e is XmlException or FormatException)
         {
             record.Clear();
         }

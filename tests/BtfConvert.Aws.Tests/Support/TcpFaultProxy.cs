@@ -17,6 +17,12 @@ public enum FaultKind
 
     /// <summary>Answer the request with 503 SlowDown (S3's throttling answer) without asking the server.</summary>
     SlowDown,
+
+    /// <summary>
+    /// Act like a store that ignores the Range header: a 206 answer becomes "200 OK" with the whole object's length
+    /// and no Content-Range. (The request itself is signed, Range included, so it goes to the server unchanged.)
+    /// </summary>
+    IgnoreRange,
 }
 
 /// <summary>
@@ -253,7 +259,16 @@ public sealed partial class TcpFaultProxy : IAsyncDisposable
                     return;
                 }
 
-                if (state.Fault is { } fault && state.ResponseBytes + n > fault.AfterBytes)
+                if (state.Fault is { Kind: FaultKind.IgnoreRange } && state.ResponseBytes == 0 && AsWholeObject(buffer, n) is { } whole)
+                {
+                    Interlocked.Increment(ref _faults);
+                    state.Fault = null;
+                    state.ResponseBytes += n;
+                    await ShapedWriteAsync(to, whole, state, pacing, connection.Token);
+                    continue;
+                }
+
+                if (state.Fault is { Kind: not FaultKind.IgnoreRange } fault && state.ResponseBytes + n > fault.AfterBytes)
                 {
                     int keep = (int)Math.Max(0, fault.AfterBytes - state.ResponseBytes);
                     await to.WriteAsync(buffer.AsMemory(0, keep), connection.Token);
@@ -276,6 +291,31 @@ public sealed partial class TcpFaultProxy : IAsyncDisposable
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
         {
         }
+    }
+
+    /// <summary>A 206 response's first bytes rewritten as a 200 for the whole object (null if they are not a whole 206 head).</summary>
+    private static byte[]? AsWholeObject(byte[] buffer, int length)
+    {
+        string text = Encoding.Latin1.GetString(buffer, 0, length);
+        int end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (!text.StartsWith("HTTP/1.1 206", StringComparison.Ordinal) || end < 0)
+        {
+            return null;
+        }
+
+        var lines = text[..end].Split("\r\n").ToList();
+        string? range = lines.FirstOrDefault(l => l.StartsWith("Content-Range:", StringComparison.OrdinalIgnoreCase));
+        if (range is null)
+        {
+            return null;
+        }
+
+        string total = range[(range.LastIndexOf('/') + 1)..].Trim();
+        lines[0] = "HTTP/1.1 200 OK";
+        lines.Remove(range);
+        int contentLength = lines.FindIndex(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        lines[contentLength] = $"Content-Length: {total}";
+        return Encoding.Latin1.GetBytes(string.Join("\r\n", lines) + text[end..]);
     }
 
     private static async Task WriteRefusalAsync(Stream to, string method, FaultKind kind)

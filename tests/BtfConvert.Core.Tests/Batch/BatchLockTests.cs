@@ -17,6 +17,21 @@ public sealed class BatchLockTests : IDisposable
     }
 
     [Fact]
+    public void A_destination_reached_through_a_symbolic_link_has_the_same_lock()
+    {
+        string real = Directory.CreateDirectory(Path.Combine(_dir, "data", "tiles")).FullName;
+        string link = Path.Combine(_dir, "mnt-tiles");
+        Directory.CreateSymbolicLink(link, real);
+
+        Assert.Equal(BatchLock.PathFor(real, _dir), BatchLock.PathFor(link, _dir));
+        Assert.Equal(BatchLock.PathFor(Path.Combine(real, "new", "sub"), _dir), BatchLock.PathFor(Path.Combine(link, "new", "sub"), _dir));
+        Assert.NotEqual(BatchLock.PathFor(real, _dir), BatchLock.PathFor(Path.Combine(_dir, "data"), _dir));
+        using var held = BatchLock.TryAcquire(BatchLock.PathFor(real, _dir), "through the real path");
+        Assert.NotNull(held);
+        Assert.Null(BatchLock.TryAcquire(BatchLock.PathFor(link, _dir), "through the link"));
+    }
+
+    [Fact]
     public void Shards_lock_apart_and_copies_of_one_shard_together()
     {
         var (zero, one) = (ShardSpec.Parse("0/2"), ShardSpec.Parse("1/2"));

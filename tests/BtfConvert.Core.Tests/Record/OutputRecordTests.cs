@@ -26,4 +26,18 @@ public sealed class OutputRecordTests
         const string source = "s3://scans/vs120/2024/hu_prostate_01.btf";
         Assert.Equal(source, OutputRecord.ShortenSource(source));
     }
+
+    [Theory]
+    [InlineData("/scans/ansi-\u001b[31mred.btf")]
+    [InlineData("/scans/two\nlines\r.btf")]
+    [InlineData("/scans/plain & <odd> \"names\".btf")]
+    public void Any_name_the_OS_allows_survives_the_XMP_record(string source)
+    {
+        var record = new Dictionary<string, string> { [OutputRecord.Source] = source, [OutputRecord.SourceSize] = "12" };
+
+        var read = OutputRecordXmp.Read(OutputRecordXmp.Write(record));
+
+        Assert.Equal(source, read[OutputRecord.Source]);
+        Assert.Equal("12", read[OutputRecord.SourceSize]);
+    }
 }
