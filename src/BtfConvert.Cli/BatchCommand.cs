@@ -151,7 +151,8 @@ public static class BatchCommand
         }
 
         int convert = plan.Count(i => i.Action == BatchAction.Convert), fail = plan.Count(i => i.Action == BatchAction.Fail);
-        report?.WriteSummary(new BatchSummary(plan.Count, 0, plan.Count - convert - fail, fail, convert, 0, 0, TimeSpan.Zero), ExitCodes.Success, dryRun: true);
+        report?.WriteSummary(new BatchSummary(plan.Count, 0, plan.Count - convert - fail, fail, convert, 0, 0, TimeSpan.Zero) { UnreadableFolders = runner.UnreadableFolders },
+            ExitCodes.Success, dryRun: true);
         Log.Information("Dry run, shard {Shard}: {Inputs} inputs, {Convert} would be converted, {Skip} skipped, {Fail} would fail{Unreadable}; nothing was written",
             BatchScaling.Describe(shard), plan.Count, convert, plan.Count - convert - fail, fail, UnreadableNote(runner.UnreadableFolders));
         return WithReportOutcome(ExitCodes.Success, report);

@@ -94,7 +94,7 @@ public sealed class BatchReportWriter : IDisposable
 
     public void WriteSummary(BatchSummary s, int exitCode, bool dryRun) => Write(new SummaryLine(_shard.ToString(), s.Inputs, s.Converted, s.Skipped, s.Failed,
         s.NotAttempted, s.SourceBytes, s.OutputBytes, Math.Round(s.Elapsed.TotalSeconds, 3), Math.Round(s.BytesPerSecond / 1e6, 2), exitCode, dryRun, Timestamp(),
-        _shard.IndexSource));
+        _shard.IndexSource, s.UnreadableFolders));
 
     /// <summary>The one-line message for a failed input (the plan's own reason, or the error's).</summary>
     public static string ErrorMessage(Exception e) => e is BatchPlanException ? e.Message : ErrorReporter.MessageFor(e, cancelled: false);
@@ -199,7 +199,8 @@ public sealed class BatchReportWriter : IDisposable
     }
 
     private sealed record SummaryLine(string Shard, int Inputs, int Converted, int Skipped, int Failed, int NotAttempted, long SourceBytes,
-        long OutputBytes, double Seconds, double MegabytesPerSecond, int ExitCode, bool DryRun, string Time, string? ShardIndexFrom)
+        long OutputBytes, double Seconds, double MegabytesPerSecond, int ExitCode, bool DryRun, string Time, string? ShardIndexFrom,
+        int UnreadableFolders)
     {
         [JsonPropertyOrder(-1)]
         public string Type => "summary";

@@ -1,4 +1,4 @@
-using Mono.Unix.Native;
+using System.Runtime.InteropServices;
 using Serilog;
 
 namespace BtfConvert.Cli;
@@ -10,8 +10,11 @@ namespace BtfConvert.Cli;
 /// reports as "Access to the path is denied." naming nothing. The work never depends on stdout, so it goes on; one
 /// warning says what is discarded.
 /// </summary>
-public static class StandardStreams
+public static partial class StandardStreams
 {
+    // Linux values, the same on x86-64 and arm64: fcntl's F_GETFL, open's O_RDONLY/O_WRONLY, errno EBADF.
+    private const int GetFlags = 3, ReadOnly = 0, WriteOnly = 1, BadDescriptor = 9;
+
     /// <summary>O_ACCMODE: the open flags' read/write bits (POSIX; 3 on Linux and macOS).</summary>
     private const int AccessModeMask = 3;
 
@@ -31,17 +34,17 @@ public static class StandardStreams
 
         for (int fd = 0; fd <= 2; fd++)
         {
-            int flags = Syscall.fcntl(fd, FcntlCommand.F_GETFL);
-            if (flags == -1 && Stdlib.GetLastError() == Errno.EBADF)
+            int flags = Fcntl(fd, GetFlags);
+            if (flags == -1 && Marshal.GetLastPInvokeError() == BadDescriptor)
             {
-                int devNull = Syscall.open("/dev/null", fd == 0 ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY);
+                int devNull = Open("/dev/null", fd == 0 ? ReadOnly : WriteOnly);
                 if (devNull >= 0 && devNull != fd)
                 {
-                    Syscall.dup2(devNull, fd);
-                    Syscall.close(devNull);
+                    _ = Dup2(devNull, fd);
+                    _ = Close(devNull);
                 }
             }
-            else if (fd > 0 && flags != -1 && (flags & AccessModeMask) == (int)OpenFlags.O_RDONLY)
+            else if (fd > 0 && flags != -1 && (flags & AccessModeMask) == ReadOnly)
             {
                 if (fd == 1)
                 {
@@ -69,4 +72,17 @@ public static class StandardStreams
             Log.Warning("standard output: closed when btfconvert started (>&-); what is printed there (the --dry-run plan, --report -, info and verify output) is discarded");
         }
     }
+
+    // The C library directly (no native library of our own to unpack from the single file; see LocalFileType).
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "dup2", SetLastError = true)]
+    private static partial int Dup2(int from, int to);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
 }

@@ -303,6 +303,7 @@ public sealed class MessyTreeTests : IDisposable
         var warning = Assert.Single(Lines(r, "WRN"));
         Assert.Contains($"{_tree.Source}/locked: the folder cannot be read (permission denied); its files were not listed", warning, StringComparison.Ordinal);
         Assert.Contains("1 folder could not be read", r.StdErr, StringComparison.Ordinal);
+        Assert.Contains("\"unreadableFolders\":1", File.ReadLines(Path.Combine(_tree.LockDir, "r.jsonl")).Last(), StringComparison.Ordinal);
         Assert.Equal(["a.tiff"], _tree.DestinationFiles());
     }
 
