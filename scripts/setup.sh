@@ -17,6 +17,7 @@ APT_PACKAGES=(
   nodejs npm         # s3rver, the local S3-compatible server the S3 tests start
   time               # /usr/bin/time -v for peak RSS in benchmarks
   slurm-wlm munge    # a one-node Slurm the Slurm recipe of docs/scale-out.md runs on (scripts/slurm-local.sh)
+  systemd            # systemd-analyze verify: the service and timer of docs/operations.md (CronRecipeTests)
 )
 
 missing=()
