@@ -148,10 +148,7 @@ public sealed partial class CronRecipeTests(S3ServerFixture server) : IDisposabl
     /// <summary>The lines of the fenced block between the doc's markers, without comments and blank lines for cron.</summary>
     private static string[] Block(string doc, string name)
     {
-        string text = File.ReadAllText(Path.Combine(Repository.Root, "docs", doc));
-        var match = Regex.Match(text, $@"<!-- begin {Regex.Escape(name)}[^>]*-->\s*```\w*\n(.*?)```\s*<!-- end {Regex.Escape(name)} -->", RegexOptions.Singleline);
-        Assert.True(match.Success, $"docs/{doc} has no fenced block between <!-- begin {name} … --> and <!-- end {name} -->");
-        string[] lines = match.Groups[1].Value.TrimEnd('\n').Split('\n');
+        string[] lines = DocBlocks.Fenced(doc, name).TrimEnd('\n').Split('\n');
         return name.StartsWith("cron", StringComparison.Ordinal)
             ? [.. lines.Where(l => l.Trim().Length > 0 && !l.TrimStart().StartsWith('#'))]
             : lines;

@@ -264,13 +264,7 @@ public sealed partial class ManifestTests : IDisposable
     // ---- shared ------------------------------------------------------------------------------------------------
 
     /// <summary>The fenced block between <c>&lt;!-- begin NAME …--&gt;</c> and <c>&lt;!-- end NAME --&gt;</c> of docs/scale-out.md.</summary>
-    internal static string DocBlock(string name)
-    {
-        string doc = File.ReadAllText(Path.Combine(Repository.Root, "docs", "scale-out.md"));
-        var match = Regex.Match(doc, $@"<!-- begin {Regex.Escape(name)}[^>]*-->\s*```\w*\n(.*?)```\s*<!-- end {Regex.Escape(name)} -->", RegexOptions.Singleline);
-        Assert.True(match.Success, $"docs/scale-out.md has no fenced block between <!-- begin {name} … --> and <!-- end {name} -->");
-        return match.Groups[1].Value;
-    }
+    internal static string DocBlock(string name) => DocBlocks.Fenced("scale-out.md", name);
 
     private string Write(string name, string text)
     {
