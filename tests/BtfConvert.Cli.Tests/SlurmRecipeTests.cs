@@ -125,13 +125,7 @@ public sealed partial class SlurmRecipeTests : IDisposable
     }
 
     /// <summary>The fenced block between the markers of docs/scale-out.md, byte for byte.</summary>
-    private static string RecipeFromDoc()
-    {
-        string doc = File.ReadAllText(Path.Combine(Repository.Root, "docs", "scale-out.md"));
-        var match = RecipeBlock().Match(doc);
-        Assert.True(match.Success, "docs/scale-out.md has no ```bash block between <!-- begin slurm-recipe … --> and <!-- end slurm-recipe -->");
-        return match.Groups[1].Value;
-    }
+    private static string RecipeFromDoc() => DocBlocks.Fenced("scale-out.md", "slurm-recipe");
 
     /// <summary>Small slides in several folders, and three inputs that are not TIFFs, each in a shard of its own.</summary>
     private (string[] Good, string[] Bad) Inputs()
@@ -223,9 +217,6 @@ public sealed partial class SlurmRecipeTests : IDisposable
         // The recipe's --lock-dir "$HOME/.btfconvert": inside the test's folder, not the home of whoever runs the tests.
         ["HOME"] = Work,
     }, file, args);
-
-    [GeneratedRegex(@"<!-- begin slurm-recipe[^>]*-->\s*```bash\n(.*?)```\s*<!-- end slurm-recipe -->", RegexOptions.Singleline)]
-    private static partial Regex RecipeBlock();
 
     [GeneratedRegex(@"Submitted batch job (\d+)")]
     private static partial Regex SubmittedJob();
